@@ -1,0 +1,54 @@
+# The README's two commands are `make serve` and `make test`; the rest are for maintainers.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/data/student-semester-result.csv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint train evaluate bench soak screenshots docker-check clean
+
+# Stamp files: a second run reuses the venv and only reinstalls when pyproject.toml changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.runtime-installed
+
+serve: $(VENV)/.runtime-installed
+	@echo "Serving on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, page: http://$(HOST):$(PORT)/)"
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest
+
+train: $(VENV)/.dev-installed
+	$(BIN)/python -m training train --data $(DATA) --out models
+
+evaluate: $(VENV)/.dev-installed
+	$(BIN)/python -m training evaluate --data $(DATA) --report reports/eval
+
+bench: $(VENV)/.dev-installed
+	bash scripts/ensure-wrk.sh
+	$(BIN)/python -m bench
+
+soak: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.soak
+
+screenshots: $(VENV)/.dev-installed
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest tests/e2e/test_page.py -k screenshot --screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -1,0 +1,1 @@
+"""The cgpa-predictor service: serves the TorchScript checkpoint over HTTP."""

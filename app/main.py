@@ -1,0 +1,90 @@
+"""The ASGI app: `app.main:app`, built by `create_app()`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import torch
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.config import Settings, get_settings
+from app.errors import install_error_handlers
+from app.logging_setup import configure_logging, hide_refused_startup_traceback
+from app.metrics import Metrics
+from app.middleware import RequestContextMiddleware
+from app.predictor import ModelLoadError, load_predictor
+from app.responses import FastJSONResponse
+from app.routes import health, metrics, model, predict
+
+logger = logging.getLogger("cgpa.startup")
+
+DESCRIPTION = """
+Forecasts a student's next-semester grade point average (0-10 scale) from the grades of the
+semesters so far, with a 90% prediction interval calibrated on held-out students.
+
+The model is a small recurrent network that reads one semester per step; `GET /model` shows
+its card: accuracy against baselines, the history lengths and colleges it knows, and hashes.
+"""
+
+
+class StartupRefused(SystemExit):
+    """Raised when the checkpoint cannot be trusted: the process must not serve anything."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    torch.set_num_threads(settings.torch_threads)
+    try:
+        predictor = load_predictor(settings.model_path)
+    except ModelLoadError as error:
+        # One line naming the file and the reason; then refuse to start (non-zero exit).
+        logger.error("model load failed: %s", error)
+        raise StartupRefused(1) from None
+    app.state.predictor = predictor
+    app.state.metrics.model.info(
+        {
+            "version": predictor.card.model_version,
+            "checkpoint_sha256": predictor.card.checkpoint_sha256,
+            "torch": torch.__version__,
+        }
+    )
+    logger.info(
+        "model ready",
+        extra={"model_path": str(settings.model_path), "version": predictor.card.model_version},
+    )
+    yield
+    # From here on readiness says 503, so a load balancer stops sending new requests.
+    app.state.not_ready_reason = "shutting down"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    hide_refused_startup_traceback()
+    app = FastAPIOffline(
+        title="cgpa-predictor",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=FastJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.predictor = None
+    app.state.not_ready_reason = None
+    install_error_handlers(app)
+    for module in (predict, model, health, metrics):
+        app.include_router(module.router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    return app
+
+
+app = create_app()

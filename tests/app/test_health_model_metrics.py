@@ -1,0 +1,100 @@
+"""Health, model card, metrics and the docs page."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from app.card import ModelCard
+from tests.conftest import MODEL_PATH
+
+
+def test_live(client: TestClient) -> None:
+    assert client.get("/health/live").json() == {"status": "alive"}
+
+
+def test_ready_after_startup_names_the_model(client: TestClient) -> None:
+    response = client.get("/health/ready")
+    assert response.status_code == 200
+    card = ModelCard.read(MODEL_PATH.with_suffix(".json"))
+    assert response.json() == {"status": "ready", "model_version": card.model_version}
+
+
+def test_ready_is_503_when_no_model_is_loaded(make_client) -> None:
+    client = make_client()
+    client.app.state.predictor = None
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["message"] == "the model is not loaded"
+    assert client.post("/predict", json={"grades": [7.0]}).status_code == 503
+
+
+def test_model_route_returns_the_card(client: TestClient) -> None:
+    card = json.loads(MODEL_PATH.with_suffix(".json").read_text())
+    body = client.get("/model").json()
+    for key in ("model_version", "metrics", "min_history", "max_history", "colleges",
+                "interval", "checkpoint_sha256", "data_sha256"):  # fmt: skip
+        assert body[key] == ModelCard.model_validate(card).model_dump(mode="json")[key]
+
+
+def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
+    client.post("/predict", json={"grades": [7.0]})
+    client.post("/predict", json={"grades": [70.0]})
+    client.get("/nowhere/secret-path")
+    response = client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'cgpa_http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
+    assert 'cgpa_http_requests_total{method="POST",route="/predict",status="422"} 1.0' in text
+    # Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
+    assert 'route="unmatched",status="404"' in text
+    assert "secret-path" not in text
+    assert "cgpa_http_request_duration_seconds_bucket" in text
+    assert 'cgpa_model_info{checkpoint_sha256="' in text
+
+
+def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
+    echoed = client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    generated = client.get("/health/live", headers={"X-Request-ID": "bad id\twith tabs"})
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+def test_access_log_has_route_status_latency_and_no_grades(client: TestClient, caplog) -> None:
+    caplog.set_level("INFO", logger="cgpa.access")
+    logger = __import__("logging").getLogger("cgpa")
+    logger.propagate = True  # let caplog see the service's own handler-less records
+    try:
+        client.post("/predict", json={"grades": [7.123, 8.456]}, headers={"X-Request-ID": "r-1"})
+    finally:
+        logger.propagate = False
+    (record,) = [r for r in caplog.records if r.name == "cgpa.access"]
+    assert (record.route, record.status, record.request_id) == ("/predict", 200, "r-1")
+    assert record.latency_ms > 0
+    assert "7.123" not in caplog.text and "8.456" not in caplog.text
+
+
+def test_openapi_documents_every_route_with_summary_and_errors(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    predict = spec["paths"]["/predict"]["post"]
+    assert predict["summary"]
+    for status in ("401", "413", "415", "422", "503"):
+        assert status in predict["responses"], status
+    batch = spec["paths"]["/predict/batch"]["post"]
+    assert {"401", "413", "415", "422", "503"} <= set(batch["responses"])
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            assert operation.get("summary"), path
+    schemas = spec["components"]["schemas"]
+    assert schemas["StudentHistory"]["examples"]
+    assert schemas["Prediction"]["examples"]
+
+
+def test_docs_pages_are_served_without_a_cdn(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn" not in html.lower(), page
+    docs = client.get("/docs").text
+    assert "/static-offline-docs/swagger-ui-bundle.js" in docs
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200

@@ -1,0 +1,68 @@
+"""Fixtures shared by every test folder: the committed checkpoint, apps built on it, and a
+real uvicorn server."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PATH = ROOT / "models" / "cgpa_rnn.pt"
+DATA_PATH = ROOT.parent / "shared" / "data" / "student-semester-result.csv"
+TEST_API_KEY = "test-key-0123456789abcdef"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots", action="store_true", help="also write page screenshots to reports/"
+    )
+    parser.addoption(
+        "--long-fuzz", action="store_true", help="run schema fuzzing with many more examples"
+    )
+
+
+@pytest.fixture
+def model_copy(tmp_path: Path) -> Path:
+    """The committed checkpoint and card copied to a folder a test may damage."""
+    target = tmp_path / "model"
+    target.mkdir()
+    shutil.copy(MODEL_PATH, target / MODEL_PATH.name)
+    shutil.copy(MODEL_PATH.with_suffix(".json"), target / MODEL_PATH.with_suffix(".json").name)
+    return target / MODEL_PATH.name
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., TestClient]]:
+    """Builds a TestClient (startup and shutdown run) for an app with the given settings."""
+    clients: list[TestClient] = []
+
+    def build(**overrides: object) -> TestClient:
+        settings = Settings(_env_file=None, **{"model_path": MODEL_PATH, **overrides})
+        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: Callable[..., TestClient]) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """One real uvicorn process on a free port, serving the committed checkpoint."""
+    with LiveServer.start({"CGPA_MODEL_PATH": str(MODEL_PATH)}) as server:
+        yield server

@@ -1,0 +1,89 @@
+"""Starts the real service with uvicorn in a child process, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    process: subprocess.Popen[str]
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    @classmethod
+    def command(cls, port: int, workers: int = 1) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", "app.main:app",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--no-access-log",
+        ]  # fmt: skip
+
+    @classmethod
+    @contextmanager
+    def start(
+        cls, environment: Mapping[str, str], timeout: float = 30.0, log_dir: Path | None = None
+    ) -> Iterator[LiveServer]:
+        port = free_port()
+        log_dir = log_dir or Path(os.environ.get("TMPDIR", "/tmp"))
+        log_path = log_dir / f"cgpa-server-{port}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                cls.command(port),
+                cwd=ROOT,
+                env={**os.environ, **environment},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        server = cls(process, f"http://127.0.0.1:{port}", log_path)
+        try:
+            server.wait_until_ready(timeout)
+            yield server
+        finally:
+            server.stop()
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"server not ready after {timeout} s:\n{self.log()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
