@@ -33,6 +33,16 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_lines_with(self, text: str, timeout: float = 5.0) -> list[str]:
+        """The log lines containing `text`, waiting for the first: the access log line is
+        written just after the answer is sent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in self.log().splitlines() if text in line]
+            if lines or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
     @classmethod
     def command(cls, port: int, workers: int = 1) -> list[str]:
         return [

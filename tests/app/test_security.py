@@ -41,7 +41,7 @@ def test_open_routes_need_no_key(locked: TestClient, path: str) -> None:
 
 
 def test_non_ascii_key_is_refused_not_crashed(locked: TestClient) -> None:
-    response = locked.post("/predict", json=EXAMPLE, headers={"X-API-Key": "clé-ünïcode"})
+    response = locked.post("/predict", json=EXAMPLE, headers={"X-API-Key": "clé-ünïcode".encode()})
     assert response.status_code == 401
 
 

@@ -38,8 +38,8 @@ def test_access_log_is_json_without_grades(live_server: LiveServer) -> None:
         headers={"X-Request-ID": "e2e-log-check"},
         timeout=5,
     )
-    lines = [line for line in live_server.log().splitlines() if "e2e-log-check" in line]
-    (entry,) = [json.loads(line) for line in lines]
+    (line,) = live_server.log_lines_with("e2e-log-check")
+    entry = json.loads(line)
     assert entry["route"] == "/predict" and entry["status"] == 200
     assert "6.789" not in live_server.log()
 
