@@ -25,7 +25,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cgpa
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv
-COPY models/cgpa_rnn.pt models/cgpa_rnn.json ./models/
+# Readable by the service user whatever the mode the files had in the build context.
+COPY --chmod=0644 models/cgpa_rnn.pt models/cgpa_rnn.json ./models/
 USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -50,5 +50,9 @@ screenshots: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest tests/e2e/test_page.py -k screenshot --screenshots
 
+# Needs a Docker engine (here: ../shared/tools/docker-up.sh starts one).
+docker-check:
+	bash scripts/docker-check.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports
