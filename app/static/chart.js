@@ -1,0 +1,75 @@
+// The forecast as a picture, in plain SVG: past semesters as a line, the forecast as a point
+// with an error bar for its interval.
+
+const SVG = "http://www.w3.org/2000/svg";
+const MARGIN = { top: 16, right: 24, bottom: 40, left: 44 };
+const HEIGHT = 260;
+
+function add(parent, name, attributes = {}, text = "") {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (text) element.textContent = text;
+  parent.appendChild(element);
+  return element;
+}
+
+/** The grade axis: whole numbers around the data, at least two points tall, within 0-10. */
+function gradeRange(values) {
+  let low = Math.max(0, Math.floor(Math.min(...values) - 0.25));
+  let high = Math.min(10, Math.ceil(Math.max(...values) + 0.25));
+  while (high - low < 2) { if (low > 0) low--; else high++; }
+  return { low, high, step: high - low > 6 ? 2 : 1 };
+}
+
+export function drawChart(container, grades, prediction) {
+  // Drawn at the container's real width so text keeps its size on a phone.
+  const width = Math.max(280, Math.round(container.clientWidth || 640));
+  const { low: intervalLow, high: intervalHigh, level } = prediction.interval;
+  const range = gradeRange([...grades, intervalLow, intervalHigh, prediction.predicted_cgpa]);
+  const plotWidth = width - MARGIN.left - MARGIN.right;
+  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const x = (semester) => MARGIN.left + ((semester - 0.5) / (grades.length + 1)) * plotWidth;
+  const y = (grade) => MARGIN.top + ((range.high - grade) / (range.high - range.low)) * plotHeight;
+  const percent = Math.round(level * 100);
+
+  container.replaceChildren();
+  const svg = add(container, "svg", {
+    viewBox: `0 0 ${width} ${HEIGHT}`, width: "100%", role: "img",
+    "aria-labelledby": "chart-title chart-desc",
+  });
+  add(svg, "title", { id: "chart-title" }, "Past grades and the forecast");
+  add(svg, "desc", { id: "chart-desc" },
+    `Semesters 1 to ${grades.length}: ${grades.map((g) => g.toFixed(2)).join(", ")}. ` +
+    `Forecast for semester ${prediction.semester}: ${prediction.predicted_cgpa.toFixed(2)}, ` +
+    `${percent}% interval ${intervalLow.toFixed(2)} to ${intervalHigh.toFixed(2)}.`);
+
+  for (let grade = range.low; grade <= range.high; grade += range.step) {
+    add(svg, "line", { class: "grid", x1: MARGIN.left, x2: width - MARGIN.right, y1: y(grade), y2: y(grade) });
+    add(svg, "text", { class: "axis-label", x: MARGIN.left - 8, y: y(grade) + 4, "text-anchor": "end" }, String(grade));
+  }
+  for (let semester = 1; semester <= grades.length + 1; semester++) {
+    const labelAt = { class: "axis-label", x: x(semester), "text-anchor": "middle" };
+    add(svg, "text", { ...labelAt, y: HEIGHT - MARGIN.bottom + 18 }, `Sem ${semester}`);
+    if (semester > grades.length) add(svg, "text", { ...labelAt, y: HEIGHT - MARGIN.bottom + 33 }, "forecast");
+  }
+
+  const last = grades.length;
+  add(svg, "line", { class: "forecast-link", x1: x(last), y1: y(grades[last - 1]), x2: x(last + 1), y2: y(prediction.predicted_cgpa) });
+  add(svg, "polyline", { class: "history-line", points: grades.map((g, i) => `${x(i + 1)},${y(g)}`).join(" ") });
+  grades.forEach((grade, i) => {
+    const point = add(svg, "circle", { class: "history-point", cx: x(i + 1), cy: y(grade), r: 5 });
+    add(point, "title", {}, `Semester ${i + 1}: ${grade.toFixed(2)}`);
+  });
+
+  const px = x(last + 1);
+  const bar = add(svg, "g", { class: "interval-bar", "data-low": intervalLow, "data-high": intervalHigh });
+  add(bar, "line", { x1: px, x2: px, y1: y(intervalLow), y2: y(intervalHigh) });
+  add(bar, "line", { x1: px - 8, x2: px + 8, y1: y(intervalLow), y2: y(intervalLow) });
+  add(bar, "line", { x1: px - 8, x2: px + 8, y1: y(intervalHigh), y2: y(intervalHigh) });
+  add(bar, "title", {}, `${percent}% interval: ${intervalLow.toFixed(2)} to ${intervalHigh.toFixed(2)}`);
+  const point = add(svg, "rect", {
+    class: "prediction-point", x: px - 6, y: y(prediction.predicted_cgpa) - 6, width: 12, height: 12,
+    transform: `rotate(45 ${px} ${y(prediction.predicted_cgpa)})`,
+  });
+  add(point, "title", {}, `Forecast: ${prediction.predicted_cgpa.toFixed(2)}`);
+}
