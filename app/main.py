@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import torch
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from app.metrics import Metrics
 from app.middleware import RequestContextMiddleware
 from app.predictor import ModelLoadError, load_predictor
 from app.responses import FastJSONResponse
-from app.routes import health, metrics, model, predict
+from app.routes import health, metrics, model, oip, page, predict
 
 logger = logging.getLogger("cgpa.startup")
 
@@ -61,6 +62,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.not_ready_reason = "shutting down"
 
 
+def publish_live_limits(app: FastAPI) -> None:
+    """Make /openapi.json state the limits the routes enforce.
+
+    The request schemas carry only ceilings (64 grades, 100,000 students); the real limits
+    are the loaded model's longest history and CGPA_MAX_BATCH. A client (or a fuzzer) that
+    trusts the published schema must not be refused for sending what it allows.
+    """
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build_schema()
+        predictor = app.state.predictor
+        if predictor is not None:  # always so once serving: the model loads before requests
+            bodies = schema["components"]["schemas"]
+            bodies["StudentHistory"]["properties"]["grades"]["maxItems"] = (
+                predictor.card.max_history
+            )
+            bodies["BatchRequest"]["properties"]["students"]["maxItems"] = (
+                app.state.settings.max_batch
+            )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -77,8 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.predictor = None
     app.state.not_ready_reason = None
     install_error_handlers(app)
-    for module in (predict, model, health, metrics):
+    for module in (predict, model, health, metrics, oip, page):
         app.include_router(module.router)
+    publish_live_limits(app)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,
