@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HEADER, write_csv
 
+from tests.training.synthetic import HEADER, write_csv
 from training.__main__ import main
 from training.data import (
     NO_COLLEGE,

@@ -7,8 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from conftest import FAST
-
+from tests.training.synthetic import FAST
 from training.__main__ import main
 from training.evaluate import MODEL_NAMES, PROJECT_MODEL
 

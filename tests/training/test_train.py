@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import FAST, HEADER, synthetic_rows, write_csv
 
 from app.card import ModelCard
+from tests.training.synthetic import FAST, HEADER, synthetic_rows, write_csv
 from training.__main__ import main
 from training.calibrate import calibrate, conformal_quantile
 
