@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
+from tests.browser import launch, needs_chromium
 from tests.server import LiveServer
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+pytestmark = needs_chromium
 
 
 def test_docs_page_lists_operations_offline(live_server: LiveServer) -> None:
@@ -30,7 +21,7 @@ def test_docs_page_lists_operations_offline(live_server: LiveServer) -> None:
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.route("**/*", only_this_server)

@@ -8,7 +8,6 @@ there were none. Expected numbers always come from the API itself, never from th
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,16 +15,12 @@ import httpx
 import pytest
 
 from app.security import MISSING_KEY, WRONG_KEY
+from tests.browser import launch, needs_chromium
 from tests.conftest import MODEL_PATH, ROOT, TEST_API_KEY
 from tests.server import LiveServer
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
+pytestmark = needs_chromium
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 DESKTOP = {"width": 1100, "height": 800}
 PHONE = {"width": 375, "height": 740}
 FOUR_GRADES = ["7.1", "7.4", "7.9", "8.0"]
@@ -37,7 +32,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             yield browser
         finally:
