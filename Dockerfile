@@ -31,5 +31,6 @@ USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status != 200)"]
-# Shell form only to expand WEB_CONCURRENCY; exec hands PID 1 to uvicorn for clean SIGTERM.
-CMD ["sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY}\" --no-access-log"]
+# `python -m app` runs uvicorn with $WEB_CONCURRENCY workers and exits 0 after a graceful
+# SIGTERM; exec form, so it is PID 1 and receives the signal directly.
+CMD ["python", "-m", "app", "--host", "0.0.0.0", "--port", "8000"]

@@ -23,7 +23,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 serve: $(VENV)/.runtime-installed
 	@echo "Serving on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, page: http://$(HOST):$(PORT)/)"
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+	$(BIN)/python -m app --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -43,8 +43,10 @@ bench: $(VENV)/.dev-installed
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m bench
 
+# The long checks of tests/reliability: 60 s of mixed load and SIGTERM, then long schema fuzzing.
 soak: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m pytest tests/reliability/test_schema_fuzz.py --long-fuzz -q -s
 
 screenshots: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium.sh

@@ -31,6 +31,9 @@ class StudentHistory(BaseModel):
     grades: list[Grade] = Field(
         min_length=1,
         max_length=HISTORY_CEILING,
+        # One error per student, not per grade: a 1 MB batch of bad grades otherwise makes
+        # ~100,000 errors and holds the event loop for seconds (tests/reliability).
+        fail_fast=True,
         description="The semesters so far, oldest first (at most the model's `max_history`).",
     )
     college_code: int | None = Field(

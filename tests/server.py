@@ -45,10 +45,10 @@ class LiveServer:
 
     @classmethod
     def command(cls, port: int, workers: int = 1) -> list[str]:
+        """The service exactly as `make serve` and the container start it."""
         return [
-            sys.executable, "-m", "uvicorn", "app.main:app",
+            sys.executable, "-m", "app",
             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--no-access-log",
         ]  # fmt: skip
 
     @classmethod

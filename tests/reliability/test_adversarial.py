@@ -1,0 +1,671 @@
+"""An adversarial corpus against the real server over real HTTP: each case has the exact
+status it must get. None may give a 500 or hang; every 4xx from the app is JSON naming the
+problem.
+
+`tests/app/test_validation.py` already covers the single-student body cases (NaN, 1e309,
+strings, booleans, ... on POST /predict, through TestClient); this corpus adds the batch
+route, sizes, nesting, encodings, methods, content types, headers, the transport (declared
+and chunked oversized bodies, truncated bodies) and the API key.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import re
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from app.card import ModelCard
+from app.config import Settings
+from app.security import MISSING_KEY, WRONG_KEY
+from tests.conftest import MODEL_PATH, TEST_API_KEY
+from tests.server import ROOT, LiveServer
+
+CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))
+DEFAULTS = Settings(_env_file=None)
+LONGEST = CARD.max_history
+JSON = {"content-type": "application/json"}
+TEN_MB = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str
+    body: bytes
+    status: int
+    # For a 422: the field the first detail names and a phrase of its message.
+    field: str | None = None
+    reason: str | None = None
+    headers: dict[str, str] = dataclasses.field(default_factory=lambda: dict(JSON))
+
+
+def students(*histories: str) -> bytes:
+    return ('{"students": [' + ", ".join(histories) + "]}").encode()
+
+
+def grades_body(count: int) -> bytes:
+    return json.dumps({"grades": [7.0] * count}).encode()
+
+
+def many_students(count: int) -> bytes:
+    return students(*['{"grades":[7]}'] * count)
+
+
+HUNDRED_THOUSAND_STUDENTS = many_students(100_000)
+assert len(HUNDRED_THOUSAND_STUDENTS) > DEFAULTS.max_body_bytes  # so 413 is the right answer
+
+BODY_CASES = [
+    # The literals JSON does not have, inside a batch: refused by the parser (field "body").
+    Case("nan in a batch", "/predict/batch", students('{"grades": [NaN]}'), 422, "body", "NaN"),
+    Case(
+        "infinity in a batch",
+        "/predict/batch",
+        students('{"grades": [7.0, Infinity]}'),
+        422,
+        "body",
+        "Infinity is not valid JSON",
+    ),
+    Case(
+        "-infinity in a batch",
+        "/predict/batch",
+        students('{"grades": [-Infinity]}'),
+        422,
+        "body",
+        "-Infinity is not valid JSON",
+    ),
+    # Values of the wrong kind or range, named down to the student and the semester.
+    Case(
+        "1e309 in the second student",
+        "/predict/batch",
+        students('{"grades": [7.0]}', '{"grades": [1e309]}'),
+        422,
+        "students[1].grades[0]",
+        "finite number",
+    ),
+    Case(
+        "10.0000001 in a batch",
+        "/predict/batch",
+        students('{"grades": [7.0, 10.0000001]}'),
+        422,
+        "students[0].grades[1]",
+        "less than or equal to 10",
+    ),
+    Case(
+        "number as a string in a batch",
+        "/predict/batch",
+        students('{"grades": ["7.5"]}'),
+        422,
+        "students[0].grades[0]",
+        "valid number",
+    ),
+    Case(
+        "boolean in a batch",
+        "/predict/batch",
+        students('{"grades": [false]}'),
+        422,
+        "students[0].grades[0]",
+        "valid number",
+    ),
+    Case(
+        "null grade in a batch",
+        "/predict/batch",
+        students('{"grades": [null]}'),
+        422,
+        "students[0].grades[0]",
+        "valid number",
+    ),
+    Case(
+        "nested array in a batch",
+        "/predict/batch",
+        students('{"grades": [[7.0]]}'),
+        422,
+        "students[0].grades[0]",
+        "valid number",
+    ),
+    Case(
+        "object where a grade belongs in a batch",
+        "/predict/batch",
+        students('{"grades": [{"gpa": 7.0}]}'),
+        422,
+        "students[0].grades[0]",
+        "valid number",
+    ),
+    Case(
+        "college code as a string in a batch",
+        "/predict/batch",
+        students('{"grades": [7.0], "college_code": "165"}'),
+        422,
+        "students[0].college_code",
+        "valid integer",
+    ),
+    Case(
+        "college code past 2**31",
+        "/predict",
+        b'{"grades": [7.0], "college_code": 2147483648}',
+        422,
+        "college_code",
+        "less than or equal to 2147483647",
+    ),
+    Case(
+        "college code of 400 digits",
+        "/predict",
+        b'{"grades": [7.0], "college_code": ' + b"9" * 400 + b"}",
+        422,
+        "college_code",
+        "less than or equal to 2147483647",
+    ),
+    Case(
+        "a 5000-digit number",
+        "/predict",
+        b'{"grades": [7.0], "college_code": ' + b"9" * 5000 + b"}",
+        422,
+        "body",
+        "digits",
+    ),
+    # Empty and missing things.
+    Case(
+        "empty grades in a batch",
+        "/predict/batch",
+        students('{"grades": []}'),
+        422,
+        "students[0].grades",
+        "at least 1 item",
+    ),
+    Case("empty batch", "/predict/batch", students(), 422, "students", "at least 1 item"),
+    Case(
+        "students not a list",
+        "/predict/batch",
+        b'{"students": {"grades": [7.0]}}',
+        422,
+        "students",
+        "valid list",
+    ),
+    Case(
+        "null student", "/predict/batch", students("null"), 422, "students[0]", "valid dictionary"
+    ),
+    Case("null body", "/predict", b"null", 422, "body", "valid dictionary"),
+    Case("batch body is a list", "/predict/batch", b"[]", 422, "body", "valid dictionary"),
+    Case("empty body on batch", "/predict/batch", b"", 422, "body", "Field required"),
+    # Unknown fields and duplicated keys.
+    Case(
+        "unknown field in a student",
+        "/predict/batch",
+        students('{"grades": [7.0], "gender": "F"}'),
+        422,
+        "students[0].gender",
+        "Extra inputs are not permitted",
+    ),
+    Case(
+        "unknown top-level field in a batch",
+        "/predict/batch",
+        b'{"students": [{"grades": [7.0]}], "debug": true}',
+        422,
+        "debug",
+        "Extra inputs are not permitted",
+    ),
+    Case(
+        "duplicate key inside a student",
+        "/predict/batch",
+        students('{"grades": [7.0], "grades": [9.9]}'),
+        422,
+        "body",
+        "duplicate key 'grades'",
+    ),
+    Case(
+        "duplicate students key",
+        "/predict/batch",
+        b'{"students": [{"grades": [7.0]}], "students": [{"grades": [9.9]}]}',
+        422,
+        "body",
+        "duplicate key 'students'",
+    ),
+    Case(
+        "duplicate key spelled with an escape",
+        "/predict",
+        b'{"grades": [7.0], "gr\\u0061des": [9.9]}',
+        422,
+        "body",
+        "duplicate key 'grades'",
+    ),
+    # Broken JSON text.
+    Case(
+        "truncated batch",
+        "/predict/batch",
+        b'{"students": [{"grades": [7.0',
+        422,
+        "body",
+        "Expecting",
+    ),
+    Case("trailing data", "/predict", b'{"grades": [7.0]} {}', 422, "body", "Extra data"),
+    Case(
+        "byte order mark",
+        "/predict",
+        '\ufeff{"grades": [7.0]}'.encode(),
+        422,
+        "body",
+        "BOM",
+    ),
+    Case(
+        "invalid UTF-8 in a batch",
+        "/predict/batch",
+        b'{"students": [{"grades": [7.0]}], "\xc3\x28": 1}',
+        422,
+        "body",
+        "not valid UTF-8",
+    ),
+    Case(
+        "lone surrogate escape as a key",
+        "/predict",
+        b'{"grades": [7.0], "\\ud800": 1}',
+        422,
+        None,
+        None,
+    ),
+    Case("deep nesting of arrays", "/predict", b"[" * 100_000, 422, "body", "nested too deeply"),
+    Case(
+        "deep nesting of objects",
+        "/predict/batch",
+        b'{"a": ' * 100_000,
+        422,
+        "body",
+        "nested too deeply",
+    ),
+    Case(
+        "deep nesting inside grades",
+        "/predict",
+        b'{"grades": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        422,
+        "body",
+        "nested too deeply",
+    ),
+    # Sizes.
+    Case(
+        "10,000 grades",
+        "/predict",
+        grades_body(10_000),
+        422,
+        "grades",
+        "at most",
+    ),
+    Case(
+        "one grade more than the model's longest history",
+        "/predict",
+        grades_body(LONGEST + 1),
+        422,
+        "grades",
+        "the model's longest history",
+    ),
+    Case(
+        "a batch student longer than the model's longest history",
+        "/predict/batch",
+        students('{"grades": [7.0]}', json.dumps({"grades": [7.0] * (LONGEST + 1)})),
+        422,
+        "students[1].grades",
+        "the model's longest history",
+    ),
+    Case(
+        "one student more than CGPA_MAX_BATCH",
+        "/predict/batch",
+        many_students(DEFAULTS.max_batch + 1),
+        422,
+        "students",
+        "CGPA_MAX_BATCH",
+    ),
+    Case("100,000 students", "/predict/batch", HUNDRED_THOUSAND_STUDENTS, 413),
+    # Edge values that are fine.
+    Case("minus zero", "/predict", b'{"grades": [-0.0]}', 200),
+    Case("a grade that underflows to zero", "/predict", b'{"grades": [1e-400, 10]}', 200),
+    Case("integers as grades", "/predict", b'{"grades": [7, 8, 10]}', 200),
+    Case("the longest history", "/predict", grades_body(LONGEST), 200),
+    Case("CGPA_MAX_BATCH students", "/predict/batch", many_students(DEFAULTS.max_batch), 200),
+]
+
+ANY_BATCH = students('{"grades": [7]}')
+CONTENT_TYPE_CASES = [
+    Case("batch without content type", "/predict/batch", ANY_BATCH, 415, headers={}),
+    *(
+        Case(f"batch as {kind}", "/predict/batch", ANY_BATCH, 415, headers={"content-type": kind})
+        for kind in ("text/plain", "multipart/form-data; boundary=x", "application/xml", "json")
+    ),
+    Case(
+        "upper-case JSON media type",
+        "/predict",
+        b'{"grades": [7.0]}',
+        200,
+        headers={"content-type": "APPLICATION/JSON"},
+    ),
+    Case(
+        "a +json media type",
+        "/predict/batch",
+        ANY_BATCH,
+        200,
+        headers={"content-type": "application/vnd.api+json"},
+    ),
+]
+
+CORPUS = BODY_CASES + CONTENT_TYPE_CASES
+
+
+@pytest.fixture(scope="module")
+def http(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
+        yield client
+
+
+def assert_json_error(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "message", "detail"}
+    assert body["message"]
+    return body
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case.name for case in CORPUS])
+def test_corpus_case_gets_its_exact_status(http: httpx.Client, case: Case) -> None:
+    response = http.post(case.path, content=case.body, headers=case.headers)
+    if case.status == 200:
+        assert response.status_code == 200, response.text[:500]
+        return
+    body = assert_json_error(response, case.status)
+    if case.field is not None:
+        first = body["detail"][0]
+        assert first["field"] == case.field, body
+        assert case.reason in first["message"], body
+        assert body["message"].startswith(f"{case.field}: ")
+
+
+def test_errors_from_a_huge_invalid_batch_are_bounded(http: httpx.Client) -> None:
+    """A 1 MB body can hold ~100,000 invalid values; the answer must not list them all."""
+    student = '{"grades": [' + ", ".join(["null"] * LONGEST) + "]}"
+    body = students(*[student] * DEFAULTS.max_batch)
+    response = http.post("/predict/batch", content=body, headers=JSON)
+    errors = assert_json_error(response, 422)
+    assert errors["detail"][0]["field"] == "students[0].grades[0]"
+    assert len(errors["detail"]) <= 20
+    # One error per student (its first bad grade), each counted in the message.
+    assert errors["message"].endswith(f"(and {DEFAULTS.max_batch - 1} more)")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/predict/batch", "POST"),
+        ("PUT", "/predict", "POST"),
+        ("PATCH", "/predict/batch", "POST"),
+        ("DELETE", "/predict", "POST"),
+        ("POST", "/model", "GET"),
+        ("POST", "/health/ready", "GET"),
+        ("DELETE", "/metrics", "GET"),
+    ],
+)
+def test_wrong_method_is_a_json_405(
+    http: httpx.Client, method: str, path: str, allowed: str
+) -> None:
+    response = http.request(method, path, content=b'{"grades": [7.0]}', headers=JSON)
+    body = assert_json_error(response, 405)
+    assert body["error"] == "method_not_allowed"
+    assert allowed in response.headers["allow"]
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+
+def test_a_100_kb_header_is_ignored(http: httpx.Client) -> None:
+    response = http.post("/predict", json={"grades": [7.0]}, headers={"X-Padding": "a" * 100_000})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "request_id", ["r" * 100_000, "two words", "<script>", "id\twith\ttabs"], ids=repr
+)
+def test_an_unsafe_request_id_is_replaced_not_echoed(http: httpx.Client, request_id: str) -> None:
+    response = http.get("/health/live", headers={"X-Request-ID": request_id})
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+# --- the transport: raw sockets, so nothing is buffered or fixed up by a client library -----
+
+
+def open_socket(server: LiveServer) -> socket.socket:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def read_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Reads one response (headers, then a Content-Length body) or until the peer closes."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head:
+        return 0, {}, b""
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def request_head(path: str, *extra: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_10_mb_declared_body_gets_413_before_a_byte_is_sent(live_server: LiveServer) -> None:
+    with open_socket(live_server) as connection:
+        connection.sendall(request_head("/predict", f"Content-Length: {TEN_MB}"))
+        # Not one byte of the body is sent: the answer must come from the header alone.
+        status, headers, body = read_response(connection)
+    assert status == 413
+    assert headers["connection"] == "close"
+    assert json.loads(body)["error"] == "payload_too_large"
+
+
+def test_10_mb_chunked_body_gets_413_long_before_its_end(live_server: LiveServer) -> None:
+    chunk = b" " * 65536
+    frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    sent = 0
+    with open_socket(live_server) as connection:
+        connection.sendall(request_head("/predict/batch", "Transfer-Encoding: chunked"))
+        connection.settimeout(0.05)
+        answered = b""
+        while sent < TEN_MB:
+            try:
+                connection.sendall(frame)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # the server answered and closed: the rest is refused unread
+            sent += len(chunk)
+            try:
+                answered = connection.recv(65536, socket.MSG_PEEK)
+            except TimeoutError:
+                continue
+            if answered:
+                break
+        connection.settimeout(10)
+        status, _, body = read_response(connection)
+    assert status == 413
+    assert json.loads(body)["error"] == "payload_too_large"
+    # Stopped within a few chunks (socket buffers) of the limit, not after 10 MB.
+    assert sent < DEFAULTS.max_body_bytes + 4 * 1024 * 1024
+
+
+def test_truncated_body_then_close_gets_no_answer_and_harms_nothing(
+    live_server: LiveServer, http: httpx.Client
+) -> None:
+    with open_socket(live_server) as connection:
+        connection.sendall(request_head("/predict", "Content-Length: 100") + b'{"grades": [7')
+        connection.shutdown(socket.SHUT_WR)  # the client gives up mid-body
+        status, _, _ = read_response(connection)
+    assert status == 0  # closed without an answer: there is no complete request to answer
+    assert http.post("/predict", json={"grades": [7.0]}).status_code == 200
+
+
+def test_a_stalled_body_does_not_block_other_clients(
+    live_server: LiveServer, http: httpx.Client
+) -> None:
+    with open_socket(live_server) as stalled:
+        stalled.sendall(request_head("/predict", "Content-Length: 100") + b'{"grades": [7')
+        # While that body never finishes, everyone else is served.
+        for _ in range(5):
+            assert http.post("/predict", json={"grades": [7.0]}).status_code == 200
+
+
+def test_invalid_content_length_is_refused_by_the_http_parser(live_server: LiveServer) -> None:
+    with open_socket(live_server) as connection:
+        connection.sendall(request_head("/predict", "Content-Length: ten") + b"{}")
+        status, headers, _ = read_response(connection)
+    # uvicorn's parser answers before the app sees anything (plain text, not our JSON).
+    assert status == 400
+    assert headers["connection"] == "close"
+
+
+def test_invalid_utf8_in_a_header_is_harmless(live_server: LiveServer) -> None:
+    with open_socket(live_server) as connection:
+        connection.sendall(
+            b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: \xff\xfe\r\n\r\n"
+        )
+        status, headers, _ = read_response(connection)
+    assert status == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["x-request-id"])
+
+
+# --- the API key, against a second real server started with CGPA_API_KEY -------------------
+
+
+@pytest.fixture(scope="module")
+def locked(locked_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=locked_server.base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("supplied", "message"),
+    [
+        (None, MISSING_KEY),
+        ("", MISSING_KEY),
+        ("x" * len(TEST_API_KEY), WRONG_KEY),
+        (TEST_API_KEY[:-1], WRONG_KEY),
+        (TEST_API_KEY + "x", WRONG_KEY),
+        (TEST_API_KEY.upper(), WRONG_KEY),
+        ("k" * 100_000, WRONG_KEY),
+    ],
+    ids=["missing", "empty", "same length", "prefix", "one more", "upper case", "100 KB"],
+)
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/predict", b'{"grades": [7.0]}'),
+        ("POST", "/predict/batch", students('{"grades": [7]}')),
+        ("GET", "/model", None),
+    ],
+)
+def test_a_missing_or_wrong_key_is_a_401(
+    locked: httpx.Client,
+    supplied: str | None,
+    message: str,
+    method: str,
+    path: str,
+    body: bytes | None,
+) -> None:
+    headers = dict(JSON)
+    if supplied is not None:
+        headers["X-API-Key"] = supplied
+    response = locked.request(method, path, content=body, headers=headers)
+    errors = assert_json_error(response, 401)
+    assert errors["message"] == message
+    assert response.headers["www-authenticate"] == "APIKey"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"grades": [7.0', "application/json"),  # malformed JSON
+        (b"[" * 100_000, "application/json"),  # deep nesting
+        (b'{"grades": [NaN]}', "application/json"),
+        (b'{"grades": [99]}', "application/json"),  # invalid value
+        (b'{"grades": [7.0]}', "text/plain"),  # wrong content type
+    ],
+    ids=["malformed", "deep", "nan", "out of range", "text/plain"],
+)
+def test_without_the_key_nothing_about_the_body_is_revealed(
+    locked: httpx.Client, body: bytes, content_type: str
+) -> None:
+    response = locked.post("/predict", content=body, headers={"content-type": content_type})
+    assert assert_json_error(response, 401)["message"] == MISSING_KEY
+
+
+def test_the_right_key_in_any_header_case_is_accepted(locked: httpx.Client) -> None:
+    response = locked.post("/predict", json={"grades": [7.0]}, headers={"x-api-key": TEST_API_KEY})
+    assert response.status_code == 200
+
+
+def test_a_key_with_non_latin1_bytes_is_a_401(locked_server: LiveServer) -> None:
+    with open_socket(locked_server) as connection:
+        connection.sendall(
+            request_head("/predict", "Content-Length: 17").replace(
+                b"\r\n\r\n", b"\r\nX-API-Key: \xff\xfe\xfd\r\n\r\n"
+            )
+            + b'{"grades": [7.0]}'
+        )
+        status, _, body = read_response(connection)
+    assert status == 401
+    assert json.loads(body)["message"] == WRONG_KEY
+
+
+def test_every_key_comparison_in_the_app_is_constant_time() -> None:
+    """Timing is not asserted (that belongs in bench/); the code is: the configured key is
+    only ever compared with `secrets.compare_digest`, never with == or !=."""
+    for source_path in sorted((ROOT / "app").rglob("*.py")):
+        tree = ast.parse(source_path.read_text(), filename=str(source_path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(op, ast.Eq | ast.NotEq) for op in node.ops
+            ):
+                operands = [node.left, *node.comparators]
+                secret = any("get_secret_value" in ast.unparse(item) for item in operands)
+                # Against a literal (e.g. "is the setting blank?") nothing secret can leak.
+                other = any(not isinstance(item, ast.Constant) for item in operands[1:])
+                assert not (secret and other), (
+                    f"{source_path.relative_to(ROOT)}:{node.lineno} compares the key with =="
+                )
+    security = (ROOT / "app" / "security.py").read_text()
+    assert "secrets.compare_digest(" in security
+
+
+# --- after everything above --------------------------------------------------------------------
+
+
+def test_no_request_in_this_corpus_got_a_5xx(http: httpx.Client, locked: httpx.Client) -> None:
+    """Both servers' own counters: not one 5xx answer, whatever was thrown at them."""
+    time.sleep(0.2)  # the access counters are updated after each answer is sent
+    for client in (http, locked):
+        metrics = client.get("/metrics").text
+        statuses = re.findall(r'status="(\d{3})"', metrics)
+        assert statuses, "no request counters found"
+        assert not [status for status in statuses if status.startswith("5")], metrics
+
+
+def test_the_published_schema_states_the_enforced_limits(http: httpx.Client) -> None:
+    schemas = http.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["StudentHistory"]["properties"]["grades"]["maxItems"] == LONGEST
+    assert schemas["BatchRequest"]["properties"]["students"]["maxItems"] == DEFAULTS.max_batch
