@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.responses import FastJSONResponse
 
@@ -31,6 +32,9 @@ ERROR_CODES = {
     422: "validation_error",
     503: "not_ready",
 }
+# A 1 MB body can hold ~100,000 invalid values; describing them all took seconds of the event
+# loop and a ~20 MB answer. The first few say what is wrong; the message gives the count.
+MAX_DETAILS = 20
 
 
 def field_name(location: Sequence[str | int]) -> str:
@@ -67,9 +71,10 @@ def error_body(status: int, message: str, detail: list[dict[str, str]] | None = 
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    detail = describe_validation_errors(exc.errors())
+    errors = exc.errors()
+    detail = describe_validation_errors(errors[:MAX_DETAILS])
     first = detail[0] if detail else {"field": "body", "message": "invalid request"}
-    more = f" (and {len(detail) - 1} more)" if len(detail) > 1 else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     message = f"{first['field']}: {first['message']}{more}"
     return FastJSONResponse(error_body(422, message, detail), status_code=422)
 
@@ -82,6 +87,12 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     )
 
 
+async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+    # The client closed the connection before its body arrived: nobody reads this answer.
+    # 499 ("client closed request", as nginx logs it) keeps it out of the 5xx counts.
+    return Response(status_code=499)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Never expected: every input is validated. Log it loudly, answer without internals.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -91,6 +102,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -124,11 +136,25 @@ class StrictJSONRequest(Request):
                 )
             except json.JSONDecodeError:
                 raise
-            except ValueError as error:  # also invalid UTF-8 (UnicodeDecodeError)
-                # Re-raised as a decode error so FastAPI answers it as malformed JSON (422).
-                reason = "body is not valid UTF-8" if isinstance(error, UnicodeError) else error
+            except (ValueError, RecursionError) as error:
+                # Also invalid UTF-8 (UnicodeDecodeError), and nesting deeper than Python's
+                # recursion limit (FastAPI would answer that with a vague 400). Re-raised as a
+                # decode error so FastAPI answers it as malformed JSON (422).
+                if isinstance(error, RecursionError):
+                    reason: object = "nested too deeply"
+                elif isinstance(error, UnicodeError):
+                    reason = "body is not valid UTF-8"
+                else:
+                    reason = error
                 raise json.JSONDecodeError(str(reason), "", 0) from error
         return self._json
+
+
+def as_strict(request: Request) -> StrictJSONRequest:
+    """The request itself when it already is strict (so a body it has read stays read)."""
+    if isinstance(request, StrictJSONRequest):
+        return request
+    return StrictJSONRequest(request.scope, request.receive)
 
 
 class StrictJSONRoute(APIRoute):
@@ -138,6 +164,6 @@ class StrictJSONRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def strict_handler(request: Request) -> Response:
-            return await handler(StrictJSONRequest(request.scope, request.receive))
+            return await handler(as_strict(request))
 
         return strict_handler

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 import orjson
+from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +44,9 @@ class RequestContextMiddleware:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # `.labels(...)` looks its child up under a lock on every call; the combinations are
+        # few (templates, not raw paths), so each child is looked up once and kept.
+        self._metric_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,8 +93,16 @@ class RequestContextMiddleware:
         # Templates, not raw paths, keep label cardinality bounded against scanners.
         template = getattr(route, "path", None) or "unmatched"
         method = scope["method"]
-        self.metrics.requests.labels(template, method, str(status)).inc()
-        self.metrics.latency.labels(template).observe(seconds)
+        children = self._metric_children.get((template, method, status))
+        if children is None:
+            children = (
+                self.metrics.requests.labels(template, method, str(status)),
+                self.metrics.latency.labels(template),
+            )
+            self._metric_children[(template, method, status)] = children
+        requests, latency = children
+        requests.inc()
+        latency.observe(seconds)
         if access_log.isEnabledFor(logging.INFO):
             # Never the body: grades are personal data.
             access_log.info(
@@ -113,7 +125,8 @@ def _request_id(scope: Scope) -> str:
             if _SAFE_REQUEST_ID.match(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    # 32 random hex digits, like uuid4().hex but without building a UUID object.
+    return secrets.token_hex(16)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -14,7 +14,7 @@ WRONG_KEY = "wrong API key in the X-API-Key header"
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def require_api_key(
+async def require_api_key(
     request: Request, supplied: Annotated[str | None, Depends(_api_key_header)]
 ) -> None:
     expected = request.app.state.settings.api_key

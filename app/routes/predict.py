@@ -1,19 +1,34 @@
-"""POST /predict and POST /predict/batch."""
+"""POST /predict and POST /predict/batch.
+
+Each route has two ways to an answer. The plain way is FastAPI's: dependencies, strict JSON
+parsing, validation, then the route function; it owns every error answer. The fast way
+(`FastPathRoute`) answers a well-formed request directly: one `model_validate_json` of the
+same pydantic model instead of dependency solving plus `json.loads` plus validation, and
+single forecasts joined into shared forward passes under load. It answers only when the
+plain way would have answered 200 with the same body (tests/test_fast_path.py), and hands
+every other request, untouched, to the plain way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ValidationError
 
-from app.deps import JsonBody, MetricsDep, PredictorDep, SettingsDep
-from app.errors import StrictJSONRoute, validation_error
+from app.deps import JsonBody, MetricsDep, PredictorDep, SettingsDep, declares_json
+from app.errors import StrictJSONRoute, as_strict, validation_error
+from app.metrics import Metrics
 from app.predictor import Forecast, Predictor
 from app.responses import FastJSONResponse
 from app.schemas import BatchPrediction, BatchRequest, ErrorResponse, Prediction, StudentHistory
-from app.security import ApiKeyDep
+from app.security import ApiKeyDep, require_api_key
 
-router = APIRouter(tags=["predict"], route_class=StrictJSONRoute, dependencies=[ApiKeyDep])
+FastAnswer = Callable[[Request], Awaitable[Response | None]]
+BodyModel = TypeVar("BodyModel", bound=BaseModel)
+
 
 ERROR_ANSWERS: dict[int | str, dict] = {
     401: {"model": ErrorResponse, "description": "API key missing or wrong (when one is set)."},
@@ -60,6 +75,135 @@ def render(forecast: Forecast, predictor: Predictor, college_code: int | None) -
     }
 
 
+def batch_answer(
+    students: Sequence[StudentHistory], predictor: Predictor, metrics: Metrics
+) -> FastJSONResponse:
+    forecasts = predictor.forecast(
+        [student.grades for student in students], [student.college_code for student in students]
+    )
+    metrics.predictions.labels("batch").inc(len(forecasts))
+    return FastJSONResponse(
+        {
+            "predictions": [
+                render(forecast, predictor, student.college_code)
+                for forecast, student in zip(forecasts, students, strict=True)
+            ]
+        }
+    )
+
+
+# --- The fast way. Each step returns None (= "let the plain way answer") on any doubt. ---
+
+
+async def _validated_body(
+    request: Request, model: type[BodyModel]
+) -> tuple[Predictor, BodyModel] | None:
+    """The predictor and the validated body, if the plain way would accept this request."""
+    state = request.app.state
+    predictor: Predictor | None = getattr(state, "predictor", None)
+    if predictor is None or not _key_accepted(request) or not declares_json(request):
+        return None
+    body = await request.body()
+    # The plain way refuses duplicated keys; pydantic's parser keeps the last one. Bodies
+    # with a backslash (which could spell a key differently) are left to the plain way, so
+    # every key appears literally and counting it finds any duplicate.
+    if b"\\" in body:
+        return None
+    try:
+        parsed = model.model_validate_json(body)
+    except ValidationError:
+        return None
+    return predictor, parsed
+
+
+def _key_accepted(request: Request) -> bool:
+    """The same test as `app.security.require_api_key`, but it never raises."""
+    expected = request.app.state.settings.api_key
+    if expected is None:
+        return True
+    supplied = request.headers.get("x-api-key")
+    return bool(supplied) and secrets.compare_digest(
+        supplied.encode(), expected.get_secret_value().encode()
+    )
+
+
+def _keys_appear_once(body: bytes, students: Sequence[StudentHistory]) -> bool:
+    """Each student's keys occur in `body` exactly as often as the students that have them."""
+    with_college = sum("college_code" in student.model_fields_set for student in students)
+    return body.count(b'"grades"') == len(students) and (
+        body.count(b'"college_code"') == with_college
+    )
+
+
+def _fits_the_model(students: Sequence[StudentHistory], predictor: Predictor) -> bool:
+    longest = predictor.card.max_history
+    return all(len(student.grades) <= longest for student in students)
+
+
+async def _fast_predict(request: Request) -> Response | None:
+    accepted = await _validated_body(request, StudentHistory)
+    if accepted is None:
+        return None
+    predictor, student = accepted
+    body = await request.body()
+    if not _keys_appear_once(body, [student]) or not _fits_the_model([student], predictor):
+        return None
+    forecast = await predictor.coalescer.forecast(student.grades, student.college_code)
+    request.app.state.metrics.predictions.labels("single").inc()
+    return FastJSONResponse(render(forecast, predictor, student.college_code))
+
+
+async def _fast_predict_batch(request: Request) -> Response | None:
+    accepted = await _validated_body(request, BatchRequest)
+    if accepted is None:
+        return None
+    predictor, batch = accepted
+    students = batch.students
+    body = await request.body()
+    if (
+        len(students) > request.app.state.settings.max_batch
+        or body.count(b'"students"') != 1
+        or not _keys_appear_once(body, students)
+        or not _fits_the_model(students, predictor)
+    ):
+        return None
+    return batch_answer(students, predictor, request.app.state.metrics)
+
+
+# By route name (the route function's name), so the routes work under any path prefix.
+FAST_ANSWERS: dict[str, FastAnswer] = {
+    "predict": _fast_predict,
+    "predict_batch": _fast_predict_batch,
+}
+
+
+class FastPathRoute(StrictJSONRoute):
+    """A route that first offers the request to the fast answer registered for its name."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        plain_handler = super().get_route_handler()
+        fast_answer = FAST_ANSWERS.get(self.name)
+        if fast_answer is None:
+            return plain_handler
+
+        async def handler(request: Request) -> Response:
+            # One strict request for both ways, so a body the fast way read stays read.
+            request = as_strict(request)
+            answer = await fast_answer(request)
+            if answer is not None:
+                return answer
+            if not _key_accepted(request):
+                # Refused before the plain way parses the body: a client without the key
+                # learns nothing about it, not even whether it is well-formed JSON.
+                await require_api_key(request, request.headers.get("x-api-key"))
+            return await plain_handler(request)
+
+        return handler
+
+
+router = APIRouter(tags=["predict"], route_class=FastPathRoute, dependencies=[ApiKeyDep])
+
+
 @router.post(
     "/predict",
     summary="Forecast one student's next-semester GPA",
@@ -72,8 +216,8 @@ def render(forecast: Forecast, predictor: Predictor, college_code: int | None) -
 async def predict(
     student: StudentHistory, predictor: PredictorDep, metrics: MetricsDep
 ) -> FastJSONResponse:
-    # `async def` on purpose: the forward pass takes tens of microseconds, less than a
-    # threadpool hop would cost (measured in bench/).
+    # `async def` on purpose: a threadpool hop per request costs more than the forward pass
+    # (`python -m bench.compare`, row "threadpool inference").
     check_history_lengths([student], predictor, ())
     (forecast,) = predictor.forecast([student.grades], [student.college_code])
     metrics.predictions.labels("single").inc()
@@ -101,15 +245,4 @@ async def predict_batch(
             "too_long",
         )
     check_history_lengths(students, predictor, ("students",))
-    forecasts = predictor.forecast(
-        [student.grades for student in students], [student.college_code for student in students]
-    )
-    metrics.predictions.labels("batch").inc(len(forecasts))
-    return FastJSONResponse(
-        {
-            "predictions": [
-                render(forecast, predictor, student.college_code)
-                for forecast, student in zip(forecasts, students, strict=True)
-            ]
-        }
-    )
+    return batch_answer(students, predictor, metrics)

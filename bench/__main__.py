@@ -1,0 +1,163 @@
+"""`make bench`: the service against a bare FastAPI endpoint, in one run, on this machine.
+
+Three uvicorn processes serve side by side: the bare app (the limit of the stack), the service
+as shipped (INFO access log), and the service with CGPA_LOG_LEVEL=warning (to show what the
+access log costs). After a warm-up, wrk drives each in turn, interleaved round by round so
+that a change in the machine's load hits every server alike; medians are reported. Then
+batch throughput, start-to-ready time and in-process model speed. Results go to
+bench/results/latest.{json,md} (committed; the README copies the table) and
+bench/results/runs/<time>.json (one per run, not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import fastapi
+import torch
+import uvicorn
+
+from app.card import ModelCard
+from app.predictor import card_path_for
+from bench import model_speed
+from bench.load import LoadSpec, run_wrk
+from bench.report import evaluate_targets, markdown
+from bench.rounds import batch_rounds, interleaved_rounds
+from bench.servers import StartedServer, started
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+# Name -> (which app, extra environment). The service runs exactly as shipped unless named.
+SERVERS = {
+    "bare": ("bare", {}),
+    "service": ("service", {"CGPA_LOG_LEVEL": "info"}),
+    "service, log level warning": ("service", {"CGPA_LOG_LEVEL": "warning"}),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    load_at_start = os.getloadavg()
+    card = ModelCard.read(card_path_for(arguments.model))
+    # What every LoadSpec shares: the bodies wrk posts are valid for this checkpoint.
+    spec = {"max_history": card.max_history, "colleges": tuple(card.colleges)}
+    base_environment = {"CGPA_MODEL_PATH": str(arguments.model), "CGPA_API_KEY": ""}
+    results: dict = {
+        "command": _command_line(argv),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(load_at_start),
+        "settings": {
+            "rounds": arguments.rounds,
+            "seconds_per_run": arguments.seconds,
+            "warmup_seconds": arguments.warmup,
+            "connections": arguments.connections,
+            "model": str(arguments.model),
+            "model_version": card.model_version,
+        },
+    }
+    began = time.perf_counter()
+    with ExitStack() as stack:
+        servers: dict[str, StartedServer] = {}
+        for name, (kind, environment) in SERVERS.items():
+            print(f"starting {name} ...", flush=True)
+            servers[name] = stack.enter_context(started(kind, {**base_environment, **environment}))
+        for name, server in servers.items():
+            print(f"warming up {name} for {arguments.warmup} s", flush=True)
+            share = arguments.warmup / len(arguments.connections)
+            for connections in arguments.connections:
+                run_wrk(server.server.base_url, LoadSpec("single", connections, share, **spec))
+        results["http"] = interleaved_rounds(servers, arguments, spec)
+        results["batch"] = batch_rounds(servers["service"], arguments, spec)
+        results["memory"] = {
+            name: {
+                "peak_mib": round(server.memory.peak_bytes / 2**20, 1),
+                "end_mib": round(server.memory.rss_now() / 2**20, 1),
+            }
+            for name, server in servers.items()
+        }
+    results["start_to_ready"] = _start_to_ready(servers, base_environment, arguments)
+    print("in-process model speed ...", flush=True)
+    results["model_speed"] = model_speed.measure(arguments.model, arguments.model_seconds)
+    results["bench_seconds"] = round(time.perf_counter() - began, 1)
+    results["targets"] = evaluate_targets(results)
+    _write(results, arguments.out)
+    print(markdown(results))
+    return 0
+
+
+def _start_to_ready(
+    first_starts: dict[str, StartedServer], environment: dict, arguments: argparse.Namespace
+) -> dict:
+    """The service's first start (above) plus fresh starts, one at a time, once the load
+    runs are over."""
+    starts = [first_starts["service"]]
+    for _ in range(arguments.extra_starts):
+        with started("service", {**environment, "CGPA_LOG_LEVEL": "info"}) as start:
+            starts.append(start)
+    wall = [start.seconds_to_ready for start in starts]
+    cpu = [start.cpu_seconds_to_ready for start in starts]
+    return {
+        "service_seconds": [round(value, 2) for value in wall],
+        "service_median_seconds": round(statistics.median(wall), 2),
+        "service_cpu_seconds": [round(value, 2) for value in cpu],
+        "service_median_cpu_seconds": round(statistics.median(cpu), 2),
+        "bare_seconds": round(first_starts["bare"].seconds_to_ready, 2),
+        "bare_cpu_seconds": round(first_starts["bare"].cpu_seconds_to_ready, 2),
+    }
+
+
+def _machine(load_at_start: tuple[float, float, float]) -> dict:
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(value, 2) for value in load_at_start],
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "fastapi": fastapi.__version__,
+        "uvicorn": uvicorn.__version__,
+        "wrk": (wrk_version.stdout + wrk_version.stderr).splitlines()[0].strip(),
+    }
+
+
+def _command_line(argv: list[str] | None) -> str:
+    given = sys.argv[1:] if argv is None else argv
+    return " ".join(["python -m bench", *map(shlex.quote, given)])
+
+
+def _write(results: dict, out: Path) -> None:
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace(":", "").replace("+0000", "Z")
+    payload = json.dumps(results, indent=2) + "\n"
+    (out / "runs" / f"{stamp}.json").write_text(payload)
+    (out / "latest.json").write_text(payload)
+    (out / "latest.md").write_text(markdown(results))
+    print(f"wrote {out / 'latest.json'} and {out / 'latest.md'}", flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
+    parser.add_argument("--warmup", type=float, default=10, help="warm-up seconds per server")
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
+    parser.add_argument("--extra-starts", type=int, default=2, help="more start-to-ready runs")
+    parser.add_argument("--model-seconds", type=float, default=2, help="per in-process figure")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The limit of this stack: FastAPI validating the service's own request model and answering a
+constant. Whatever the service does beyond this (model, metrics, logging) is its overhead.
+
+Served by uvicorn with exactly the service's flags (`bench.servers.BareServer`).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.schemas import StudentHistory
+
+app = FastAPI()
+
+# Shaped like a real answer so the response bodies are of comparable size.
+CONSTANT_ANSWER = {
+    "predicted_cgpa": 7.5,
+    "interval": {"low": 6.9, "high": 8.1, "level": 0.9},
+    "semester": 3,
+    "model_version": "bare",
+    "warnings": [],
+}
+
+
+@app.post("/predict")
+async def predict(student: StudentHistory) -> dict:
+    return CONSTANT_ANSWER
+
+
+@app.get("/health/ready")
+async def ready() -> dict:
+    return {"status": "ready"}

@@ -1,0 +1,155 @@
+"""The issue's targets checked against a run's figures, and the run as a markdown page."""
+
+from __future__ import annotations
+
+# From the performance issue: figures of a benchmark run, not timed tests.
+MIN_RPS_RATIO = 0.75
+MAX_P99_RATIO = 2.0
+MIN_BATCH_PREDICTIONS_PER_SECOND = 100_000
+MAX_START_TO_READY_SECONDS = 5.0
+MAX_RESIDENT_MIB = 300.0
+
+SERVICE = "service"
+BARE = "bare"
+
+
+def ratios(results: dict, server: str) -> dict[str, dict[str, float]]:
+    """{connections: {"rps": server/bare, "p99": server/bare}} from the medians."""
+    out = {}
+    for connections, figures in results["http"][server].items():
+        mine, bare = figures["median"], results["http"][BARE][connections]["median"]
+        out[connections] = {
+            "rps": round(mine["requests_per_second"] / bare["requests_per_second"], 3),
+            "p99": round(mine["p99_ms"] / bare["p99_ms"], 3),
+        }
+    return out
+
+
+def evaluate_targets(results: dict) -> list[dict]:
+    targets = []
+
+    def add(name: str, goal: str, measured: str, met: bool) -> None:
+        targets.append({"target": name, "goal": goal, "measured": measured, "met": met})
+
+    for connections, ratio in ratios(results, SERVICE).items():
+        add(
+            f"POST /predict requests/s vs bare, {connections} connections",
+            f">= {MIN_RPS_RATIO}x",
+            f"{ratio['rps']:.2f}x",
+            ratio["rps"] >= MIN_RPS_RATIO,
+        )
+        add(
+            f"POST /predict p99 vs bare, {connections} connections",
+            f"<= {MAX_P99_RATIO}x",
+            f"{ratio['p99']:.2f}x",
+            ratio["p99"] <= MAX_P99_RATIO,
+        )
+    batch = results["batch"]["predictions_per_second"]
+    add(
+        "Batch predictions/s (1000 students a request)",
+        f">= {MIN_BATCH_PREDICTIONS_PER_SECOND:,}",
+        f"{batch:,}",
+        batch >= MIN_BATCH_PREDICTIONS_PER_SECOND,
+    )
+    ready = results["start_to_ready"]["service_median_seconds"]
+    cpu = results["start_to_ready"]["service_median_cpu_seconds"]
+    add(
+        "Start to /health/ready 200 (wall time; CPU time in brackets)",
+        f"<= {MAX_START_TO_READY_SECONDS:g} s",
+        f"{ready:.2f} s ({cpu:.2f} s)",
+        ready <= MAX_START_TO_READY_SECONDS,
+    )
+    peak = results["memory"][SERVICE]["peak_mib"]
+    add(
+        "Resident memory of the service (peak)",
+        f"<= {MAX_RESIDENT_MIB:g} MiB",
+        f"{peak:.0f} MiB",
+        peak <= MAX_RESIDENT_MIB,
+    )
+    failures = sum(
+        figures["median"]["non_2xx"] + figures["median"]["socket_errors"]
+        for by_connections in results["http"].values()
+        for figures in by_connections.values()
+    ) + (results["batch"]["median"]["non_2xx"] + results["batch"]["median"]["socket_errors"])
+    add("Non-2xx answers and socket errors, all runs", "0", str(failures), failures == 0)
+    return targets
+
+
+def markdown(results: dict) -> str:
+    machine, settings = results["machine"], results["settings"]
+    load = " / ".join(f"{value:.2f}" for value in machine["load_average_at_start"])
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Made by `make bench` (`{results['command']}`) at {results['started_at']}, "
+        f"model {settings['model_version']}.",
+        f"Machine: {machine['cpus']} CPUs, load average at start {load} (1/5/15 min); "
+        f"Python {machine['python']}, torch {machine['torch']}, FastAPI {machine['fastapi']}, "
+        f"uvicorn {machine['uvicorn']}, {machine['wrk']}.",
+        "The service runs as shipped (`python -m app`), the bare app under uvicorn's command "
+        "line with the same settings (1 worker, uvloop + httptools, no uvicorn access log); "
+        f"wrk (1 thread) posts "
+        f"randomised valid histories for {settings['seconds_per_run']:g} s per run after a "
+        f"{settings['warmup_seconds']:g} s warm-up; {settings['rounds']} rounds, servers "
+        "interleaved; medians shown, errors summed over all rounds.",
+        "",
+        "## POST /predict against the bare FastAPI endpoint",
+        "",
+        "| server | connections | requests/s | p50 ms | p99 ms | non-2xx | socket errors "
+        "| requests/s vs bare | p99 vs bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for server, by_connections in results["http"].items():
+        server_ratios = ratios(results, server)
+        for connections, figures in by_connections.items():
+            median = figures["median"]
+            ratio = server_ratios[connections]
+            lines.append(
+                f"| {server} | {connections} | {median['requests_per_second']:,.0f} "
+                f"| {median['p50_ms']:.2f} | {median['p99_ms']:.2f} | {median['non_2xx']} "
+                f"| {median['socket_errors']} | {ratio['rps']:.2f}x | {ratio['p99']:.2f}x |"
+            )
+    batch = results["batch"]
+    startup = results["start_to_ready"]
+    lines += [
+        "",
+        "## Batch, start-up and memory",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| POST /predict/batch, {batch['students_per_request']} students a request, "
+        f"{batch['connections']} connections: predictions/s | "
+        f"{batch['predictions_per_second']:,} |",
+        f"| ... p99 of a batch request | {batch['median']['p99_ms']:.1f} ms |",
+        "| Process start to /health/ready 200, service (median of "
+        f"{len(startup['service_seconds'])}): wall / CPU time | "
+        f"{startup['service_median_seconds']:.2f} s / "
+        f"{startup['service_median_cpu_seconds']:.2f} s |",
+        "| Process start to /health/ready 200, bare app: wall / CPU time | "
+        f"{startup['bare_seconds']:.2f} s / {startup['bare_cpu_seconds']:.2f} s |",
+    ]
+    for server, memory in results["memory"].items():
+        lines.append(
+            f"| Resident memory, {server}: peak / at end | "
+            f"{memory['peak_mib']:.0f} / {memory['end_mib']:.0f} MiB |"
+        )
+    lines += [
+        "",
+        "## In-process model speed (forward pass only, 1 torch thread)",
+        "",
+        "| model | batch | calls/s | predictions/s | µs per call |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in results["model_speed"]:
+        lines.append(
+            f"| {row['model']} | {row['batch']} | {row['calls_per_second']:,.0f} "
+            f"| {row['predictions_per_second']:,} | {row['microseconds_per_call']:,.1f} |"
+        )
+    lines += ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---:|---|"]
+    for target in results["targets"]:
+        lines.append(
+            f"| {target['target']} | {target['goal']} | {target['measured']} "
+            f"| {'yes' if target['met'] else 'NO'} |"
+        )
+    lines += ["", f"Whole benchmark: {results['bench_seconds']:.0f} s.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""The two servers under test, started the same way, and a sampler of their resident memory.
+
+The service runs as shipped (`tests.server.LiveServer`: `python -m app`); the bare app and the
+variants of `bench.variants` run under the uvicorn command line with the same settings, so
+the only difference between them is the ASGI app.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+
+import psutil
+
+from tests.server import LiveServer
+
+BARE_APP = "bench.bare_app:app"
+
+
+def uvicorn_command(target: str, port: int, *, factory: bool = False) -> list[str]:
+    """uvicorn with the settings `python -m app` (app/__main__.py) gives the service: one
+    worker, uvicorn's default event loop and HTTP parser (uvloop and httptools here), and no
+    uvicorn access log."""
+    return [
+        sys.executable, "-m", "uvicorn", target,
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log",
+        *(["--factory"] if factory else []),
+    ]  # fmt: skip
+
+
+class BareServer(LiveServer):
+    """LiveServer with the bare app in place of the service."""
+
+    @classmethod
+    def command(cls, port: int, workers: int = 1) -> list[str]:
+        return uvicorn_command(BARE_APP, port)
+
+
+class VariantServer(LiveServer):
+    """LiveServer serving an app built by a factory in `bench.variants`. Subclassed per
+    factory by `variant_server`."""
+
+    factory = "as_shipped"
+
+    @classmethod
+    def command(cls, port: int, workers: int = 1) -> list[str]:
+        return uvicorn_command(f"bench.variants:{cls.factory}", port, factory=True)
+
+
+def variant_server(factory: str) -> type[LiveServer]:
+    return type(f"VariantServer_{factory}", (VariantServer,), {"factory": factory})
+
+
+@dataclass
+class StartedServer:
+    server: LiveServer
+    seconds_to_ready: float
+    # CPU time the process used until ready: unlike the wall time, barely moved by how busy
+    # the machine's other processes keep its cores.
+    cpu_seconds_to_ready: float
+    memory: MemorySampler
+
+
+@contextmanager
+def started(kind: str, environment: Mapping[str, str]) -> Iterator[StartedServer]:
+    """Start `kind` ("bare", "service", or a factory name in `bench.variants`), timing process
+    start to the first 200 from /health/ready (LiveServer polls every 0.1 s, so this errs up
+    by at most that)."""
+    launcher = {"bare": BareServer, "service": LiveServer}.get(kind) or variant_server(kind)
+    began = time.perf_counter()
+    with launcher.start(environment, timeout=60) as server:
+        seconds = time.perf_counter() - began
+        cpu = psutil.Process(server.process.pid).cpu_times()
+        with MemorySampler.watching(server.process.pid) as memory:
+            yield StartedServer(server, seconds, cpu.user + cpu.system, memory)
+
+
+@dataclass
+class MemorySampler:
+    """Resident memory of a process (and any children), sampled in a background thread."""
+
+    pid: int
+    interval: float = 0.2
+    peak_bytes: int = 0
+    last_bytes: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def rss_now(self) -> int:
+        process = psutil.Process(self.pid)
+        total = process.memory_info().rss
+        for child in process.children(recursive=True):
+            with suppress(psutil.NoSuchProcess):
+                total += child.memory_info().rss
+        return total
+
+    def sample(self) -> None:
+        try:
+            self.last_bytes = self.rss_now()
+        except psutil.NoSuchProcess:
+            return
+        self.peak_bytes = max(self.peak_bytes, self.last_bytes)
+
+    @classmethod
+    @contextmanager
+    def watching(cls, pid: int) -> Iterator[MemorySampler]:
+        sampler = cls(pid)
+        sampler.sample()
+
+        def loop() -> None:
+            while not sampler._stop.wait(sampler.interval):
+                sampler.sample()
+
+        thread = threading.Thread(target=loop, name=f"rss-{pid}", daemon=True)
+        thread.start()
+        try:
+            yield sampler
+        finally:
+            sampler._stop.set()
+            thread.join()
+            sampler.sample()
