@@ -85,7 +85,11 @@ def batch_columns(client: TestClient, students: list[dict[str, Any]]) -> dict[st
     """What /predict/batch answers for the same students, as the three v2 output columns."""
     response = client.post("/predict/batch", json={"students": students})
     assert response.status_code == 200
-    predictions = response.json()["predictions"]
+    return as_v2_columns(response.json()["predictions"])
+
+
+def as_v2_columns(predictions: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """/predict/batch's answers rearranged as the three v2 output columns."""
     return {
         "predicted_cgpa": [p["predicted_cgpa"] for p in predictions],
         "interval_low": [p["interval"]["low"] for p in predictions],

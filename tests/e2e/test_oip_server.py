@@ -11,7 +11,7 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from tests.app.test_oip import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE
+from tests.app.test_oip import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE, as_v2_columns
 from tests.server import LiveServer
 
 MODEL = "cgpa_rnn"
@@ -27,12 +27,7 @@ def batch_answer(live_server: LiveServer, students: list[dict]) -> dict[str, lis
         f"{live_server.base_url}/predict/batch", json={"students": students}, timeout=5
     )
     assert response.status_code == 200
-    predictions = response.json()["predictions"]
-    return {
-        "predicted_cgpa": [p["predicted_cgpa"] for p in predictions],
-        "interval_low": [p["interval"]["low"] for p in predictions],
-        "interval_high": [p["interval"]["high"] for p in predictions],
-    }
+    return as_v2_columns(response.json()["predictions"])
 
 
 @pytest.fixture
