@@ -12,23 +12,33 @@ import orjson
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record. It runs once per request (the access log), so it is kept
-    cheap: orjson, and the date part of the timestamp formatted once per second."""
+class UtcTimestamps:
+    """ISO 8601 UTC timestamps with milliseconds. They are made once per log line, so the
+    date part is formatted once per second and reused."""
 
-    _second = -1
-    _second_text = ""
+    def __init__(self) -> None:
+        self._second = -1
+        self._second_text = ""
 
-    def _timestamp(self, created: float) -> str:
+    def format(self, created: float) -> str:
         second = int(created)
         if second != self._second:
             self._second = second
             self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
 
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record (orjson). The access log writes the same layout itself
+    (app/access_log.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timestamps = UtcTimestamps()
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self._timestamp(record.created),
+            "time": self._timestamps.format(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),

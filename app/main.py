@@ -12,6 +12,7 @@ import torch
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.access_log import AccessLog
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logging_setup import configure_logging, hide_refused_startup_traceback
@@ -60,9 +61,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     # The ~200,000 objects of torch, FastAPI and the model live as long as the process; out
     # of the garbage collector's sight, its full passes stop re-scanning them, which about
-    # doubled batch throughput (`python -m bench.compare`: "no gc tuning" vs "gc.freeze only").
+    # doubled batch throughput (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
     yield
+    app.state.access_log.flush()
     gc.unfreeze()
     # From here on readiness says 503, so a load balancer stops sending new requests.
     app.state.not_ready_reason = "shutting down"
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.access_log = AccessLog()
     app.state.predictor = None
     app.state.not_ready_reason = None
     install_error_handlers(app)
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,
+        access_log=app.state.access_log,
         max_body_bytes=settings.max_body_bytes,
     )
     return app

@@ -7,7 +7,6 @@ request, which is a large share of the budget for a model that answers in micros
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 import time
@@ -17,10 +16,9 @@ from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.access_log import AccessLog
 from app.errors import error_body
 from app.metrics import Metrics
-
-access_log = logging.getLogger("cgpa.access")
 
 # A client's own request id is echoed only if it is short and plain, so it cannot inject
 # anything into logs or headers.
@@ -40,9 +38,12 @@ def too_large_message(limit: int) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, access_log: AccessLog, max_body_bytes: int
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.access_log = access_log
         self.max_body_bytes = max_body_bytes
         # `.labels(...)` looks its child up under a lock on every call; the combinations are
         # few (templates, not raw paths), so each child is looked up once and kept.
@@ -103,18 +104,14 @@ class RequestContextMiddleware:
         requests, latency = children
         requests.inc()
         latency.observe(seconds)
-        if access_log.isEnabledFor(logging.INFO):
-            # Never the body: grades are personal data.
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "route": template,
-                    "path": scope["path"],
-                    "status": status,
-                    "latency_ms": round(seconds * 1000, 3),
-                    "request_id": request_id,
-                },
+        if self.access_log.enabled():
+            self.access_log.write(
+                method=method,
+                route=template,
+                path=scope["path"],
+                status=status,
+                seconds=seconds,
+                request_id=request_id,
             )
 
 
