@@ -6,7 +6,7 @@ reads it). Training imports it to write a card; the app imports it to read one. 
 
 The TorchScript module the card describes has one method:
 
-    forward(grades: float32[B, T], lengths: int64[B], college_codes: int64[B]) -> float32[B, 3]
+    forward(grades: float64[B, T], lengths: int64[B], college_codes: int64[B]) -> float64[B, 3]
 
 `grades` are raw 0-10 grades, oldest first, right-padded with anything (ignored) past each
 student's `lengths[i]`; `college_codes` are raw college codes, `-1` for "not given", and any

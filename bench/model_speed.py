@@ -45,7 +45,8 @@ def calls_per_second(call: Callable[[], object], seconds: float, warmup_calls: i
 
 
 def _inputs(batch: int, steps: int, generator: torch.Generator) -> tuple[Tensor, ...]:
-    grades = torch.rand(batch, steps, generator=generator) * 10
+    # float64, as the service sends them (see training/network_export.py for why).
+    grades = torch.rand(batch, steps, generator=generator, dtype=torch.float64) * 10
     lengths = torch.randint(1, steps + 1, (batch,), generator=generator)
     return grades, lengths, torch.full((batch,), -1, dtype=torch.int64)
 

@@ -53,9 +53,9 @@ def golden_inputs(known_colleges: Sequence[int], max_history: int) -> list[Golde
 def run_module(module: torch.nn.Module, inputs: Sequence[GoldenInput]) -> torch.Tensor:
     """One padded batch through the module, the way the service calls it."""
     width = max(len(example.grades) for example in inputs)
-    grades = torch.zeros(len(inputs), width)
+    grades = torch.zeros(len(inputs), width, dtype=torch.float64)
     for row, example in enumerate(inputs):
-        grades[row, : len(example.grades)] = torch.tensor(example.grades)
+        grades[row, : len(example.grades)] = torch.tensor(example.grades, dtype=torch.float64)
     lengths = torch.tensor([len(example.grades) for example in inputs], dtype=torch.int64)
     colleges = torch.tensor(
         [-1 if example.college_code is None else example.college_code for example in inputs],

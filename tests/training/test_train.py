@@ -65,11 +65,15 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
         for example in card.golden_examples:
             code = -1 if example.college_code is None else example.college_code
             output = module(
-                torch.tensor([example.grades]),
+                torch.tensor([example.grades], dtype=torch.float64),
                 torch.tensor([len(example.grades)]),
                 torch.tensor([code]),
-            )[0].tolist()
-            assert output == [example.predicted_cgpa, example.low, example.high]
+            )[0]
+            expected = [example.predicted_cgpa, example.low, example.high]
+            # Alone rather than in the card's batch: equal up to float64 rounding.
+            torch.testing.assert_close(
+                output, torch.tensor(expected, dtype=torch.float64), atol=1e-12, rtol=0
+            )
             assert example.low <= example.predicted_cgpa <= example.high
             widths = card.interval.half_width_by_length
             assert example.high - example.low <= 2 * widths[len(example.grades)] + 1e-5
