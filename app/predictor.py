@@ -128,12 +128,10 @@ def rounded_rows(outputs: torch.Tensor) -> list[list[float]]:
         return [[round(value, DECIMALS) for value in row] for row in outputs.tolist()]
     scaled = outputs.double() * _SCALE
     near_halfway = ((scaled - scaled.floor()) - 0.5).abs() < 1e-6
-    # Divided in Python: IEEE division, correctly rounded like `round`'s own result (torch
-    # may multiply by the reciprocal instead, which is not).
-    rows = [
-        [predicted / _SCALE, low / _SCALE, high / _SCALE]
-        for predicted, low, high in torch.round(scaled).tolist()
-    ]
+    # Divided by a tensor, not a number: torch turns division by a number into a multiply
+    # by its reciprocal, which is not correctly rounded; tensor by tensor is IEEE division,
+    # correctly rounded like `round`'s own result.
+    rows = (torch.round(scaled) / torch.full_like(scaled, _SCALE)).tolist()
     if near_halfway.any():
         exact = outputs.tolist()
         for row, column in near_halfway.nonzero().tolist():

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from pathlib import Path
 
 import pytest
+import torch
 
 from app.card import FORMAT_VERSION
-from app.predictor import ModelLoadError, load_predictor, sha256_of
+from app.predictor import (
+    DECIMALS,
+    VECTOR_ROUNDING_ROWS,
+    ModelLoadError,
+    load_predictor,
+    rounded_rows,
+    sha256_of,
+)
 from tests.conftest import MODEL_PATH
 
 
@@ -87,3 +96,19 @@ def test_golden_mismatch_is_refused(model_copy: Path) -> None:
     model_copy.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(ModelLoadError, match="golden example"):
         load_predictor(model_copy)
+
+
+def test_vector_rounding_equals_python_round_even_at_halfway_points() -> None:
+    """Large batches are rounded in torch; every value must still be Python's `round`."""
+    generator = random.Random(0)
+    values = [generator.uniform(0, 10) for _ in range(30_000)]
+    for thousandths in range(10_001):  # decimal halfway points and their float neighbours
+        exact = thousandths / 1000
+        values += [exact, math.nextafter(exact, 0), math.nextafter(exact, 11), exact + 0.0005]
+    values = values[: len(values) // 3 * 3]
+    outputs = torch.tensor(values, dtype=torch.float64).view(-1, 3)
+    expected = [[round(value, DECIMALS) for value in row] for row in outputs.tolist()]
+    assert len(expected) >= VECTOR_ROUNDING_ROWS
+    assert rounded_rows(outputs) == expected
+    # The module returns a transposed (column-major) [B, 3] tensor; same answer.
+    assert rounded_rows(outputs.t().contiguous().t()) == expected
