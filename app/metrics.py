@@ -30,4 +30,6 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        # `.labels(...)` looks its child up under a lock on every call; these are per request.
+        self.predicted = {kind: self.predictions.labels(kind) for kind in ("single", "batch", "v2")}
         self.model = Info("cgpa_model", "The checkpoint being served.", registry=self.registry)

@@ -298,7 +298,7 @@ async def _infer(
         return protocol_error(400, str(error))
     # `async def` and no threadpool, as in /predict/batch: the forward pass is that short.
     forecasts = predictor.forecast(students.histories, students.colleges)
-    metrics.predictions.labels("v2").inc(len(forecasts))
+    metrics.predicted["v2"].inc(len(forecasts))
     columns = {
         "predicted_cgpa": [forecast.predicted_cgpa for forecast in forecasts],
         "interval_low": [forecast.low for forecast in forecasts],

@@ -85,7 +85,7 @@ def batch_answer(
 ) -> FastJSONResponse:
     colleges = [student.college_code for student in students]
     forecasts = predictor.forecast([student.grades for student in students], colleges)
-    metrics.predictions.labels("batch").inc(len(forecasts))
+    metrics.predicted["batch"].inc(len(forecasts))
     return FastJSONResponse({"predictions": render(forecasts, colleges, predictor)})
 
 
@@ -146,7 +146,7 @@ async def _fast_predict(request: Request) -> Response | None:
     if not _keys_appear_once(body, [student]) or not _fits_the_model([student], predictor):
         return None
     forecast = await predictor.coalescer.forecast(student.grades, student.college_code)
-    request.app.state.metrics.predictions.labels("single").inc()
+    request.app.state.metrics.predicted["single"].inc()
     return FastJSONResponse(render([forecast], [student.college_code], predictor)[0])
 
 
@@ -217,7 +217,7 @@ async def predict(
     # (`python -m bench.compare`, row "threadpool inference").
     check_history_lengths([student], predictor, ())
     forecasts = predictor.forecast([student.grades], [student.college_code])
-    metrics.predictions.labels("single").inc()
+    metrics.predicted["single"].inc()
     return FastJSONResponse(render(forecasts, [student.college_code], predictor)[0])
 
 
