@@ -87,7 +87,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     )
 
 
-async def _client_gone(request: Request, exc: ClientDisconnect) -> Response:
+async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
     # The client closed the connection before its body arrived: nobody reads this answer.
     # 499 ("client closed request", as nginx logs it) keeps it out of the 5xx counts.
     return Response(status_code=499)
@@ -102,7 +102,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(ClientDisconnect, _client_gone)
+    app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

@@ -15,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 from app.access_log import AccessLog
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.fast_path import FastPathMiddleware
 from app.logging_setup import configure_logging, hide_refused_startup_traceback
 from app.metrics import Metrics
 from app.middleware import RequestContextMiddleware
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (predict, model, health, metrics, oip, page):
         app.include_router(module.router)
     publish_live_limits(app)
+    # Added first, so it runs inside RequestContextMiddleware (the last added is outermost).
+    app.add_middleware(FastPathMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,

@@ -2,11 +2,12 @@
 
 Each route has two ways to an answer. The plain way is FastAPI's: dependencies, strict JSON
 parsing, validation, then the route function; it owns every error answer. The fast way
-(`FastPathRoute`) answers a well-formed request directly: one `model_validate_json` of the
-same pydantic model instead of dependency solving plus `json.loads` plus validation, and
-single forecasts joined into shared forward passes under load. It answers only when the
-plain way would have answered 200 with the same body (tests/test_fast_path.py), and hands
-every other request, untouched, to the plain way.
+(the `FAST_ANSWERS` below, tried by app/fast_path.py before FastAPI's routing) answers a
+well-formed request directly: one `model_validate_json` of the same pydantic model instead
+of dependency solving plus `json.loads` plus validation, and single forecasts joined into
+shared forward passes under load. It answers only when the plain way would have answered
+200 with the same body (tests/test_fast_path.py), and hands every other request, untouched,
+to the plain way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from app.deps import JsonBody, MetricsDep, PredictorDep, SettingsDep, declares_json
-from app.errors import StrictJSONRoute, as_strict, validation_error
+from app.errors import StrictJSONRoute, validation_error
 from app.metrics import Metrics
 from app.predictor import Forecast, Predictor
 from app.responses import FastJSONResponse
@@ -167,38 +168,29 @@ async def _fast_predict_batch(request: Request) -> Response | None:
     return batch_answer(students, predictor, request.app.state.metrics)
 
 
-# By route name (the route function's name), so the routes work under any path prefix.
+# By route name (the route function's name); app/fast_path.py tries them.
 FAST_ANSWERS: dict[str, FastAnswer] = {
     "predict": _fast_predict,
     "predict_batch": _fast_predict_batch,
 }
 
 
-class FastPathRoute(StrictJSONRoute):
-    """A route that first offers the request to the fast answer registered for its name."""
+class KeyFirstRoute(StrictJSONRoute):
+    """Checks the API key before the body is parsed: a client without the key learns
+    nothing about its body, not even whether it is well-formed JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         plain_handler = super().get_route_handler()
-        fast_answer = FAST_ANSWERS.get(self.name)
-        if fast_answer is None:
-            return plain_handler
 
         async def handler(request: Request) -> Response:
-            # One strict request for both ways, so a body the fast way read stays read.
-            request = as_strict(request)
-            answer = await fast_answer(request)
-            if answer is not None:
-                return answer
             if not _key_accepted(request):
-                # Refused before the plain way parses the body: a client without the key
-                # learns nothing about it, not even whether it is well-formed JSON.
                 await require_api_key(request, request.headers.get("x-api-key"))
             return await plain_handler(request)
 
         return handler
 
 
-router = APIRouter(tags=["predict"], route_class=FastPathRoute, dependencies=[ApiKeyDep])
+router = APIRouter(tags=["predict"], route_class=KeyFirstRoute, dependencies=[ApiKeyDep])
 
 
 @router.post(
