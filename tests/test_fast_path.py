@@ -1,4 +1,5 @@
-"""The fast way to a prediction (app/routes/predict.py) answers exactly as the plain way would.
+"""The fast way to a prediction (app/fast_path.py and the answers in app/routes/predict.py)
+answers exactly as the plain way would.
 
 Two apps on the same checkpoint are compared request by request: the shipped one, and one
 whose fast answers always decline, so every request takes FastAPI's plain way. Whatever the
