@@ -9,9 +9,9 @@ The line has the fields and layout of app/logging_setup.py's JsonFormatter, and 
 of the `cgpa.access` logger still decides whether it is written (CGPA_LOG_LEVEL=warning
 turns it off).
 
-The lines of the requests finished in one turn of the event loop go out together in one
-write at the end of that turn: under load a system call per line was still a visible cost
-(`python -m bench.compare`, row "access log written line by line"). A line therefore waits
+The lines of the requests finished in one turn of the event loop go out together at the end
+of that turn, in as few writes as keep each write atomic: under load a system call per line
+was still a visible cost (`python -m bench.compare`, row "access log written line by line"). A line therefore waits
 at most for the rest of the current loop turn, and the lifespan writes out what is left
 when the service stops.
 """
@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import sys
 import time
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import orjson
@@ -30,6 +32,10 @@ import orjson
 from app.logging_setup import UtcTimestamps
 
 ACCESS_LOGGER = "cgpa.access"
+# A write of at most PIPE_BUF bytes to a pipe is atomic. With several workers sharing one
+# stderr pipe (`--workers`, container logs), whole-line chunks of that size keep lines
+# from different processes from interleaving mid-line.
+ATOMIC_WRITE_BYTES = select.PIPE_BUF
 
 
 class AccessLog:
@@ -72,16 +78,31 @@ class AccessLog:
         if not self._pending:
             return
         lines, self._pending = self._pending, []
-        data = b"\n".join(lines) + b"\n"
         try:
-            if self.stream is None:
-                _write_all(sys.stderr.fileno(), data)
-            else:
-                self.stream.write(data)
+            for chunk in _whole_lines_in_chunks(lines, ATOMIC_WRITE_BYTES):
+                if self.stream is None:
+                    _write_all(sys.stderr.fileno(), chunk)
+                else:
+                    self.stream.write(chunk)
         except (OSError, ValueError):
             # Like logging's handlers: a closed or full stderr must not fail the service
             # (the answers have already been sent).
             pass
+
+
+def _whole_lines_in_chunks(lines: list[bytes], limit: int) -> Iterator[bytes]:
+    """The lines, newline-terminated, joined into chunks of at most `limit` bytes (a longer
+    line goes alone)."""
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        if chunk and size + len(line) + 1 > limit:
+            yield b"\n".join(chunk) + b"\n"
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        yield b"\n".join(chunk) + b"\n"
 
 
 def _write_all(descriptor: int, data: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -9,6 +10,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from app.access_log import ATOMIC_WRITE_BYTES
 from app.card import ModelCard
 from tests.conftest import MODEL_PATH
 
@@ -93,6 +95,37 @@ def test_access_log_follows_the_log_level(client: TestClient) -> None:
     client.get("/health/live")
     client.app.state.access_log.flush()
     assert len(written.getvalue().splitlines()) == 1
+
+
+def test_many_lines_are_written_in_whole_line_chunks_a_pipe_writes_atomically(
+    client: TestClient,
+) -> None:
+    writes: list[bytes] = []
+
+    class RecordingStream(io.BytesIO):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            writes.append(bytes(data))
+            return len(data)
+
+    access_log = client.app.state.access_log
+    access_log.stream = RecordingStream()
+
+    async def a_busy_loop_turn() -> None:
+        for number in range(100):
+            access_log.write(
+                method="POST",
+                route="/predict",
+                path="/predict",
+                status=200,
+                seconds=0.001,
+                request_id=f"r-{number}",
+            )
+
+    asyncio.run(a_busy_loop_turn())  # the loop's last turn flushes
+    assert len(writes) > 1
+    assert all(len(data) <= ATOMIC_WRITE_BYTES and data.endswith(b"\n") for data in writes)
+    lines = b"".join(writes).splitlines()
+    assert [json.loads(line)["request_id"] for line in lines] == [f"r-{n}" for n in range(100)]
 
 
 def test_a_broken_stderr_does_not_fail_the_request(client: TestClient) -> None:
