@@ -11,9 +11,9 @@ turns it off).
 
 The lines of the requests finished in one turn of the event loop go out together at the end
 of that turn, in as few writes as keep each write atomic: under load a system call per line
-was still a visible cost (`python -m bench.compare`, row "access log written line by line"). A line therefore waits
-at most for the rest of the current loop turn, and the lifespan writes out what is left
-when the service stops.
+was still a visible cost (`python -m bench.compare`, row "access log written line by line").
+A line therefore waits at most for the rest of the current loop turn, and the lifespan
+writes out what is left when the service stops.
 """
 
 from __future__ import annotations
