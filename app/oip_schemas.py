@@ -13,14 +13,17 @@ same values.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, ValidationError
 
 from app.errors import field_name
 from app.schemas import HISTORY_CEILING, Grade
+
+T = TypeVar("T")
 
 GRADES = "grades"
 COLLEGE_CODE = "college_code"
@@ -238,11 +241,7 @@ def _read_grades(
             f"{where}.shape[1]: a history should have 1 to {longest} semesters "
             f"(the model's longest history), not {history}"
         )
-    values = _flat_values(where, tensor)
-    try:
-        grades = _grade_values.validate_python(values)
-    except ValidationError as error:
-        raise InvalidInferenceRequest(_describe_value(error, where, tensor)) from None
+    grades = _validated_values(where, tensor, _grade_values)
     return [grades[row * history : (row + 1) * history] for row in range(batch)]
 
 
@@ -254,11 +253,7 @@ def _read_colleges(index: int, tensor: RequestInput, batch: int) -> list[int | N
             f"{where}.shape: {COLLEGE_CODE} must have shape [{batch}] (one code per student, "
             f"{NO_COLLEGE_CODE} for none), not {tensor.shape}"
         )
-    values = _flat_values(where, tensor)
-    try:
-        codes = _college_values.validate_python(values)
-    except ValidationError as error:
-        raise InvalidInferenceRequest(_describe_value(error, where, tensor)) from None
+    codes = _validated_values(where, tensor, _college_values)
     return [None if code == NO_COLLEGE_CODE else code for code in codes]
 
 
@@ -270,11 +265,16 @@ def _check_datatype(where: str, tensor: RequestInput, allowed: tuple[str, ...]) 
         )
 
 
+def _validated_values(where: str, tensor: RequestInput, adapter: TypeAdapter[list[T]]) -> list[T]:
+    try:
+        return adapter.validate_python(_flat_values(where, tensor))
+    except ValidationError as error:
+        raise InvalidInferenceRequest(_describe_value(error, where, tensor)) from None
+
+
 def _flat_values(where: str, tensor: RequestInput) -> list[Any]:
     """The tensor's values in row-major order, from flat data or data nested as the shape."""
-    expected = 1
-    for size in tensor.shape:
-        expected *= size
+    expected = math.prod(tensor.shape)
     data = tensor.data
     if any(isinstance(item, list) for item in data):
         values: list[Any] = []

@@ -27,7 +27,7 @@ import psutil
 
 from app.card import ModelCard, write_atomically
 from app.config import Settings
-from tests.server import ROOT, LiveServer
+from tests.server import ROOT, LiveServer, read_http_response
 
 RESULTS = Path(__file__).with_name("results") / "soak.json"
 MODEL_PATH = ROOT / "models" / "cgpa_rnn.pt"
@@ -205,7 +205,6 @@ async def drive(base_url: str, connections: int, traffic: Traffic, run: Run) -> 
 
 def hold_requests(server: LiveServer, count: int) -> list[tuple[socket.socket, bytes]]:
     """Requests whose headers and half their body have been sent: in flight until finished."""
-    host, port = server.base_url.removeprefix("http://").split(":")
     held = []
     for index in range(count):
         body = json.dumps({"grades": [7.0, 7.5, 8.0]}).encode()
@@ -213,7 +212,7 @@ def hold_requests(server: LiveServer, count: int) -> list[tuple[socket.socket, b
             "POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"X-Request-ID: soak-held-{index}\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
-        connection = socket.create_connection((host, int(port)), timeout=30)
+        connection = server.connect(timeout=30)
         connection.sendall(head + body[:5])
         held.append((connection, body[5:]))
     return held
@@ -224,23 +223,17 @@ def finish_held(held: list[tuple[socket.socket, bytes]]) -> list[int]:
     for connection, rest in held:
         with connection:
             connection.sendall(rest)
-            answer = b""
-            while b"\r\n" not in answer:
-                chunk = connection.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-        statuses.append(int(answer.split()[1]) if answer else 0)
+            status, _, _ = read_http_response(connection)
+        statuses.append(status)
     return statuses
 
 
 def refused_after(server: LiveServer, deadline: float) -> float | None:
     """Seconds until a fresh connection is refused, or None if it never is before `deadline`."""
-    host, port = server.base_url.removeprefix("http://").split(":")
     began = time.monotonic()
     while time.monotonic() < deadline:
         try:
-            socket.create_connection((host, int(port)), timeout=1).close()
+            server.connect(timeout=1).close()
         except ConnectionRefusedError:
             return time.monotonic() - began
         time.sleep(0.02)

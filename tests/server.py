@@ -30,6 +30,15 @@ class LiveServer:
     base_url: str
     log_path: Path
 
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.base_url.removeprefix("http://").split(":")
+        return host, int(port)
+
+    def connect(self, timeout: float = 10) -> socket.socket:
+        """A raw TCP connection, for requests written by hand (nothing fixed up by a client)."""
+        return socket.create_connection(self.address, timeout=timeout)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -97,3 +106,28 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+def read_http_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Reads one response (headers, then a Content-Length body) or until the peer closes."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head:
+        return 0, {}, b""
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(status_line.split()[1]), headers, body

@@ -95,8 +95,9 @@ def batch_answer(
 
 async def _validated_body(
     request: Request, model: type[BodyModel]
-) -> tuple[Predictor, BodyModel] | None:
-    """The predictor and the validated body, if the plain way would accept this request."""
+) -> tuple[Predictor, BodyModel, bytes] | None:
+    """The predictor, the validated body and its bytes, if the plain way would accept this
+    request."""
     state = request.app.state
     predictor: Predictor | None = getattr(state, "predictor", None)
     if predictor is None or not _key_accepted(request) or not declares_json(request):
@@ -111,7 +112,7 @@ async def _validated_body(
         parsed = model.model_validate_json(body)
     except ValidationError:
         return None
-    return predictor, parsed
+    return predictor, parsed, body
 
 
 def _key_accepted(request: Request) -> bool:
@@ -142,8 +143,7 @@ async def _fast_predict(request: Request) -> Response | None:
     accepted = await _validated_body(request, StudentHistory)
     if accepted is None:
         return None
-    predictor, student = accepted
-    body = await request.body()
+    predictor, student, body = accepted
     if not _keys_appear_once(body, [student]) or not _fits_the_model([student], predictor):
         return None
     forecast = await predictor.coalescer.forecast(student.grades, student.college_code)
@@ -155,9 +155,8 @@ async def _fast_predict_batch(request: Request) -> Response | None:
     accepted = await _validated_body(request, BatchRequest)
     if accepted is None:
         return None
-    predictor, batch = accepted
+    predictor, batch, body = accepted
     students = batch.students
-    body = await request.body()
     if (
         len(students) > request.app.state.settings.max_batch
         or body.count(b'"students"') != 1

@@ -26,7 +26,7 @@ from app.card import ModelCard
 from app.config import Settings
 from app.security import MISSING_KEY, WRONG_KEY
 from tests.conftest import MODEL_PATH, TEST_API_KEY
-from tests.server import ROOT, LiveServer
+from tests.server import ROOT, LiveServer, read_http_response
 
 CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))
 DEFAULTS = Settings(_env_file=None)
@@ -436,46 +436,16 @@ def test_an_unsafe_request_id_is_replaced_not_echoed(http: httpx.Client, request
 # --- the transport: raw sockets, so nothing is buffered or fixed up by a client library -----
 
 
-def open_socket(server: LiveServer) -> socket.socket:
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=10)
-
-
-def read_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Reads one response (headers, then a Content-Length body) or until the peer closes."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    if not head:
-        return 0, {}, b""
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in header_lines:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return int(status_line.split()[1]), headers, body
-
-
 def request_head(path: str, *extra: str) -> bytes:
     lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", *extra]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def test_10_mb_declared_body_gets_413_before_a_byte_is_sent(live_server: LiveServer) -> None:
-    with open_socket(live_server) as connection:
+    with live_server.connect() as connection:
         connection.sendall(request_head("/predict", f"Content-Length: {TEN_MB}"))
         # Not one byte of the body is sent: the answer must come from the header alone.
-        status, headers, body = read_response(connection)
+        status, headers, body = read_http_response(connection)
     assert status == 413
     assert headers["connection"] == "close"
     assert json.loads(body)["error"] == "payload_too_large"
@@ -485,7 +455,7 @@ def test_10_mb_chunked_body_gets_413_long_before_its_end(live_server: LiveServer
     chunk = b" " * 65536
     frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     sent = 0
-    with open_socket(live_server) as connection:
+    with live_server.connect() as connection:
         connection.sendall(request_head("/predict/batch", "Transfer-Encoding: chunked"))
         connection.settimeout(0.05)
         answered = b""
@@ -502,7 +472,7 @@ def test_10_mb_chunked_body_gets_413_long_before_its_end(live_server: LiveServer
             if answered:
                 break
         connection.settimeout(10)
-        status, _, body = read_response(connection)
+        status, _, body = read_http_response(connection)
     assert status == 413
     assert json.loads(body)["error"] == "payload_too_large"
     # Stopped within a few chunks (socket buffers) of the limit, not after 10 MB.
@@ -512,10 +482,10 @@ def test_10_mb_chunked_body_gets_413_long_before_its_end(live_server: LiveServer
 def test_truncated_body_then_close_gets_no_answer_and_harms_nothing(
     live_server: LiveServer, http: httpx.Client
 ) -> None:
-    with open_socket(live_server) as connection:
+    with live_server.connect() as connection:
         connection.sendall(request_head("/predict", "Content-Length: 100") + b'{"grades": [7')
         connection.shutdown(socket.SHUT_WR)  # the client gives up mid-body
-        status, _, _ = read_response(connection)
+        status, _, _ = read_http_response(connection)
     assert status == 0  # closed without an answer: there is no complete request to answer
     assert http.post("/predict", json={"grades": [7.0]}).status_code == 200
 
@@ -523,7 +493,7 @@ def test_truncated_body_then_close_gets_no_answer_and_harms_nothing(
 def test_a_stalled_body_does_not_block_other_clients(
     live_server: LiveServer, http: httpx.Client
 ) -> None:
-    with open_socket(live_server) as stalled:
+    with live_server.connect() as stalled:
         stalled.sendall(request_head("/predict", "Content-Length: 100") + b'{"grades": [7')
         # While that body never finishes, everyone else is served.
         for _ in range(5):
@@ -531,20 +501,20 @@ def test_a_stalled_body_does_not_block_other_clients(
 
 
 def test_invalid_content_length_is_refused_by_the_http_parser(live_server: LiveServer) -> None:
-    with open_socket(live_server) as connection:
+    with live_server.connect() as connection:
         connection.sendall(request_head("/predict", "Content-Length: ten") + b"{}")
-        status, headers, _ = read_response(connection)
+        status, headers, _ = read_http_response(connection)
     # uvicorn's parser answers before the app sees anything (plain text, not our JSON).
     assert status == 400
     assert headers["connection"] == "close"
 
 
 def test_invalid_utf8_in_a_header_is_harmless(live_server: LiveServer) -> None:
-    with open_socket(live_server) as connection:
+    with live_server.connect() as connection:
         connection.sendall(
             b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: \xff\xfe\r\n\r\n"
         )
-        status, headers, _ = read_response(connection)
+        status, headers, _ = read_http_response(connection)
     assert status == 200
     assert re.fullmatch(r"[0-9a-f]{32}", headers["x-request-id"])
 
@@ -620,14 +590,14 @@ def test_the_right_key_in_any_header_case_is_accepted(locked: httpx.Client) -> N
 
 
 def test_a_key_with_non_latin1_bytes_is_a_401(locked_server: LiveServer) -> None:
-    with open_socket(locked_server) as connection:
+    with locked_server.connect() as connection:
         connection.sendall(
             request_head("/predict", "Content-Length: 17").replace(
                 b"\r\n\r\n", b"\r\nX-API-Key: \xff\xfe\xfd\r\n\r\n"
             )
             + b'{"grades": [7.0]}'
         )
-        status, _, body = read_response(connection)
+        status, _, body = read_http_response(connection)
     assert status == 401
     assert json.loads(body)["message"] == WRONG_KEY
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -153,11 +152,6 @@ def test_readiness_is_never_200_for_a_checkpoint_that_fails_its_golden_example(
     assert MODEL_READY not in [event["event"] for event in log_events(log_path)]
 
 
-def base_address(server: LiveServer) -> tuple[str, int]:
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return host, int(port)
-
-
 def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_cleanly() -> None:
     body = b'{"grades": [7.1, 7.4, 7.9, 8.0]}'
     head = (
@@ -165,7 +159,7 @@ def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_clean
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode()
     with LiveServer.start({"CGPA_MODEL_PATH": str(MODEL_PATH)}) as server:
-        in_flight = socket.create_connection(base_address(server), timeout=10)
+        in_flight = server.connect(timeout=10)
         # Half a request: the server has its headers and is waiting for the rest of the body.
         in_flight.sendall(head + body[:10])
         time.sleep(0.3)
@@ -175,7 +169,7 @@ def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_clean
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not refused:
             try:
-                socket.create_connection(base_address(server), timeout=1).close()
+                server.connect(timeout=1).close()
                 time.sleep(0.05)
             except ConnectionRefusedError:
                 refused = True
