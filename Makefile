@@ -1,12 +1,13 @@
 # The README's two commands are `make serve` and `make test`; the rest are for maintainers.
-PYTHON ?= python3.11
+# python3.11 when installed, else python3 (3.11-3.13); `make test PYTHON=python3.12` to choose.
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data/student-semester-result.csv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint train evaluate bench soak screenshots docker-check clean
+.PHONY: serve test lint train evaluate bench bench-peers soak screenshots docker-check clean
 
 # Stamp files: a second run reuses the venv and only reinstalls when pyproject.toml changes.
 $(BIN)/python:
@@ -42,6 +43,13 @@ evaluate: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m bench
+
+# Issue #18: against LitServe and KServe, each installed into its own venv under .peers/.
+# Shorter: make bench-peers PEERS_ARGS="--rounds 1 --seconds 3 --warmup 2"
+bench-peers: $(VENV)/.dev-installed
+	bash scripts/ensure-wrk.sh
+	PYTHON=$(PYTHON) bash bench/peers/install.sh
+	$(BIN)/python -m bench.peers $(PEERS_ARGS)
 
 # The long checks of tests/reliability: 60 s of mixed load and SIGTERM, then long schema fuzzing.
 soak: $(VENV)/.dev-installed

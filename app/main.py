@@ -1,4 +1,9 @@
-"""The ASGI app: `app.main:app`, built by `create_app()`."""
+"""The ASGI app: `app.main:app`, built by `create_app()`.
+
+`create_app` reads the model card (a small JSON file) first, so the request models carry the
+served model's limits and FastAPI's OpenAPI document states them; the lifespan then loads
+the checkpoint and verifies it against that card before the first request is answered.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,29 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import torch
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.access_log import AccessLog
+from app.api.errors import install_error_handlers
+from app.api.logging import configure_logging, hide_refused_startup_traceback
+from app.api.middleware import RequestContextMiddleware
+from app.api.responses import FastJSONResponse
+from app.api.schemas import Limits, request_models
+from app.api.shortcut import RouteShortcut
 from app.config import Settings, get_settings
-from app.errors import install_error_handlers
-from app.fast_path import FastPathMiddleware
-from app.logging_setup import configure_logging, hide_refused_startup_traceback
-from app.metrics import Metrics
-from app.middleware import RequestContextMiddleware
-from app.predictor import ModelLoadError, load_predictor
-from app.responses import FastJSONResponse
-from app.routes import health, metrics, model, oip, page, predict
+from app.model.predictor import ModelLoadError, load_predictor, read_card
+from app.oip import routes as oip
+from app.oip.metadata import MODEL_NAME
+from app.routes import health, metrics, model, page, predict
+from app.state import ServiceState
 
 logger = logging.getLogger("cgpa.startup")
 
 DESCRIPTION = """
-Forecasts a student's next-semester grade point average (0-10 scale) from the grades of the
-semesters so far, with a 90% prediction interval calibrated on held-out students.
+Forecasts a student's next-semester grade point average from the grades of the semesters so
+far, with a prediction interval calibrated on held-out students.
 
 The model is a small recurrent network that reads one semester per step; `GET /model` shows
 its card: accuracy against baselines, the history lengths and colleges it knows, and hashes.
@@ -38,18 +44,29 @@ class StartupRefused(SystemExit):
     """Raised when the checkpoint cannot be trusted: the process must not serve anything."""
 
 
+def refuse_startup(error: ModelLoadError) -> StartupRefused:
+    # One line naming the file and the reason; then a non-zero exit.
+    logger.error("model load failed: %s", error)
+    return StartupRefused(1)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    torch.set_num_threads(settings.torch_threads)
+    state: ServiceState = app.state.service
+    torch.set_num_threads(state.settings.torch_threads)
     try:
-        predictor = load_predictor(settings.model_path)
+        predictor = load_predictor(state.settings.model_path)
     except ModelLoadError as error:
-        # One line naming the file and the reason; then refuse to start (non-zero exit).
-        logger.error("model load failed: %s", error)
-        raise StartupRefused(1) from None
-    app.state.predictor = predictor
-    app.state.metrics.model.info(
+        raise refuse_startup(error) from None
+    served = Limits.of(predictor.card, state.settings.max_batch)
+    if served != state.requests.limits:
+        error = ModelLoadError(
+            f"{state.settings.model_path}: the card changed since the service read it "
+            f"({state.requests.limits} then, {served} now)"
+        )
+        raise refuse_startup(error) from None
+    state.predictor = predictor
+    state.metrics.model.info(
         {
             "version": predictor.card.model_version,
             "checkpoint_sha256": predictor.card.checkpoint_sha256,
@@ -58,72 +75,63 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     logger.info(
         "model ready",
-        extra={"model_path": str(settings.model_path), "version": predictor.card.model_version},
+        extra={
+            "model_path": str(state.settings.model_path),
+            "version": predictor.card.model_version,
+        },
     )
-    # The ~200,000 objects of torch, FastAPI and the model live as long as the process; out
-    # of the garbage collector's sight, its full passes stop re-scanning them, which about
-    # doubled batch throughput (`python -m bench.compare`: row "no gc.freeze").
+    # The objects of torch, FastAPI and the model live as long as the process; out of the
+    # garbage collector's sight, its full passes stop re-scanning them, which shortens them
+    # a great deal (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
     yield
-    app.state.access_log.flush()
+    state.access_log.flush()
     gc.unfreeze()
-    # From here on readiness says 503, so a load balancer stops sending new requests.
-    app.state.not_ready_reason = "shutting down"
+    state.not_ready_reason = "shutting down"
 
 
-def publish_live_limits(app: FastAPI) -> None:
-    """Make /openapi.json state the limits the routes enforce.
-
-    The request schemas carry only ceilings (64 grades, 100,000 students); the real limits
-    are the loaded model's longest history and CGPA_MAX_BATCH. A client (or a fuzzer) that
-    trusts the published schema must not be refused for sending what it allows.
-    """
-    build_schema = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        schema = build_schema()
-        predictor = app.state.predictor
-        if predictor is not None:  # always so once serving: the model loads before requests
-            bodies = schema["components"]["schemas"]
-            bodies["StudentHistory"]["properties"]["grades"]["maxItems"] = (
-                predictor.card.max_history
-            )
-            bodies["BatchRequest"]["properties"]["students"]["maxItems"] = (
-                app.state.settings.max_batch
-            )
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, route_shortcut: bool = True) -> FastAPI:
+    """The service. `route_shortcut=False` reaches the prediction routes through FastAPI's
+    routing only (slower, same answers): for measuring what the shortcut is worth."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     hide_refused_startup_traceback()
+    try:
+        card = read_card(settings.model_path)
+    except ModelLoadError as error:
+        raise refuse_startup(error) from None
+    requests = request_models(Limits.of(card, settings.max_batch))
     app = FastAPIOffline(
         title="cgpa-predictor",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        # `/predict/` is answered 404 naming `/predict`, not redirected with an empty body.
+        redirect_slashes=False,
     )
-    app.state.settings = settings
-    app.state.metrics = Metrics()
-    app.state.access_log = AccessLog()
-    app.state.predictor = None
-    app.state.not_ready_reason = None
+    state = ServiceState(settings=settings, requests=requests)
+    app.state.service = state
     install_error_handlers(app)
-    for module in (predict, model, health, metrics, oip, page):
-        app.include_router(module.router)
-    publish_live_limits(app)
-    # Added first, so it runs inside RequestContextMiddleware (the last added is outermost).
-    app.add_middleware(FastPathMiddleware)
-    app.add_middleware(
-        RequestContextMiddleware,
-        metrics=app.state.metrics,
-        access_log=app.state.access_log,
-        max_body_bytes=settings.max_body_bytes,
-    )
+    guarded_docs = settings.api_key is not None
+    prediction_routes = predict.router(requests, guarded_docs)
+    protocol_routes = oip.router(requests, guarded_docs)
+    app.include_router(prediction_routes)
+    app.include_router(model.router(guarded_docs))
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(protocol_routes)
+    app.include_router(page.router)
+    if route_shortcut:
+        shortcuts = [(route, {}) for route in prediction_routes.routes]
+        shortcuts += [
+            (route, {"name": MODEL_NAME})
+            for route in protocol_routes.routes
+            if getattr(route, "path", "") == "/v2/models/{name}/infer"
+        ]
+        # Added first, so it runs inside RequestContextMiddleware (the last added is outermost).
+        app.add_middleware(RouteShortcut, routes=shortcuts)
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics, access_log=state.access_log)
     return app
 
 

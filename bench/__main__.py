@@ -28,8 +28,8 @@ import fastapi
 import torch
 import uvicorn
 
-from app.card import ModelCard
-from app.predictor import card_path_for
+from app.model.card import ModelCard
+from app.model.predictor import card_path_for
 from bench import model_speed
 from bench.load import LoadSpec, run_wrk
 from bench.report import evaluate_targets, markdown

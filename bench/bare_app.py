@@ -6,9 +6,17 @@ Served by uvicorn with exactly the service's flags (`bench.servers.BareServer`).
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from fastapi import FastAPI
 
-from app.schemas import StudentHistory
+from app.api.schemas import Limits, request_models
+from app.model.predictor import read_card
+
+# The service's own request model, with the limits of the same card.
+_card = read_card(Path(os.environ.get("CGPA_MODEL_PATH", "models/cgpa_rnn.pt")))
+StudentHistory = request_models(Limits.of(_card, max_batch=1000)).student
 
 app = FastAPI()
 
@@ -23,7 +31,7 @@ CONSTANT_ANSWER = {
 
 
 @app.post("/predict")
-async def predict(student: StudentHistory) -> dict:
+async def predict(student: StudentHistory) -> dict:  # type: ignore[valid-type]
     return CONSTANT_ANSWER
 
 

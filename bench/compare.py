@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.card import ModelCard
-from app.predictor import card_path_for
+from app.model.card import ModelCard
+from app.model.predictor import card_path_for
 from bench.load import LoadSpec, run_wrk
 from bench.rounds import batch_rounds, interleaved_rounds
 from bench.servers import StartedServer, started

@@ -23,6 +23,8 @@ class LoadSpec:
     colleges: tuple[int, ...]
     students_per_batch: int = 1000
     seed: int = 1
+    # Another body shape (bench/post_oip.lua, bench/post_instances.lua: the same histories).
+    script: Path = LUA_SCRIPT
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def run_wrk(base_url: str, spec: LoadSpec) -> LoadResult:
         f"-c{spec.connections}",
         f"-d{max(1, round(spec.seconds))}s",  # wrk takes whole seconds
         "--timeout", "10s",
-        "-s", str(LUA_SCRIPT),
+        "-s", str(spec.script),
         base_url,
         "--",
         spec.mode,

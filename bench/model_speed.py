@@ -1,9 +1,10 @@
 """In-process model throughput: the project's checkpoint against the original notebook's
 architecture, one student per call and 1000 per call, with nothing but the forward pass timed.
 
-The notebook's model is rebuilt here untrained (its speed does not depend on its weights):
-`nn.RNN(input_size=4, hidden_size=64, num_layers=3)` over a single time step holding the four
-grades, then a linear head and a ReLU, scripted with TorchScript like ours.
+The notebook's model is the evaluation's baseline, `training.baselines.NotebookRnn`, untrained
+(its speed does not depend on its weights): `nn.RNN(input_size=4, hidden_size=64, num_layers=3)`
+over a single time step holding the four grades, then a linear head and a ReLU, scripted with
+TorchScript like ours.
 """
 
 from __future__ import annotations
@@ -13,21 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from training.baselines import NotebookRnn
 
 BATCH_SIZES = (1, 1000)
-
-
-class NotebookRNN(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rnn = nn.RNN(input_size=4, hidden_size=64, num_layers=3, batch_first=True)
-        self.head = nn.Linear(64, 1)
-
-    def forward(self, grades: Tensor) -> Tensor:
-        # [B, 4] -> one time step of 4 features: the notebook fed the history as one vector.
-        output, _ = self.rnn(grades.unsqueeze(1))
-        return torch.relu(self.head(output[:, -1]))
 
 
 def calls_per_second(call: Callable[[], object], seconds: float, warmup_calls: int = 20) -> float:
@@ -75,7 +66,7 @@ def _ours_mixed_shapes(model_path: Path) -> Callable[[], object]:
 
 def _notebook(batch: int) -> Callable[[], object]:
     torch.manual_seed(0)
-    module = torch.jit.script(NotebookRNN().eval())
+    module = torch.jit.script(NotebookRnn(4).eval())  # the four grades as one input
     grades = torch.rand(batch, 4) * 10
     return lambda: module(grades)
 

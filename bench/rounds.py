@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections.abc import Mapping
+from pathlib import Path
 
-from bench.load import LoadResult, LoadSpec, run_wrk
+from bench.load import LUA_SCRIPT, LoadResult, LoadSpec, run_wrk
 from bench.servers import StartedServer
 
 BATCH_CONNECTIONS = 2
 
 
 def interleaved_rounds(
-    servers: dict[str, StartedServer], arguments: argparse.Namespace, spec: dict
+    servers: dict[str, StartedServer],
+    arguments: argparse.Namespace,
+    spec: dict,
+    *,
+    scripts: Mapping[str, Path] | None = None,
 ) -> dict:
     """{server: {connections: {"rounds": [...], "median": {...}}}}; the order of the servers
-    rotates each round so none is always measured first."""
+    rotates each round so none is always measured first. `scripts` names another wrk script
+    (body shape and route) for some servers; the others post to /predict. Two names may share
+    one server, to drive two of its routes."""
     names = list(servers)
     runs: dict[str, dict[int, list[LoadResult]]] = {
         name: {connections: [] for connections in arguments.connections} for name in names
@@ -24,12 +32,12 @@ def interleaved_rounds(
         order = names[round_number % len(names) :] + names[: round_number % len(names)]
         for connections in arguments.connections:
             for name in order:
-                result = run_wrk(
-                    servers[name].server.base_url,
-                    LoadSpec(
-                        "single", connections, arguments.seconds, seed=round_number + 1, **spec
-                    ),
-                )
+                script = (scripts or {}).get(name, LUA_SCRIPT)
+                load = LoadSpec(
+                    "single", connections, arguments.seconds, seed=round_number + 1,
+                    script=script, **spec,
+                )  # fmt: skip
+                result = run_wrk(servers[name].server.base_url, load)
                 runs[name][connections].append(result)
                 print(
                     f"round {round_number + 1}/{arguments.rounds}  c={connections:<3} "

@@ -1,8 +1,8 @@
 """The two servers under test, started the same way, and a sampler of their resident memory.
 
-The service runs as shipped (`tests.server.LiveServer`: `python -m app`); the bare app and the
-variants of `bench.variants` run under the uvicorn command line with the same settings, so
-the only difference between them is the ASGI app.
+The service runs as shipped (`harness.live_server.LiveServer`: `python -m app`); the bare app
+and the variants of `bench.variants` run under the uvicorn command line with the same
+settings, so the only difference between them is the ASGI app.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from tests.server import LiveServer
+from harness.live_server import LiveServer
 
 BARE_APP = "bench.bare_app:app"
 
@@ -71,12 +71,31 @@ def started(kind: str, environment: Mapping[str, str]) -> Iterator[StartedServer
     start to the first 200 from /health/ready (LiveServer polls every 0.1 s, so this errs up
     by at most that)."""
     launcher = {"bare": BareServer, "service": LiveServer}.get(kind) or variant_server(kind)
+    with started_launcher(launcher, environment) as server:
+        yield server
+
+
+@contextmanager
+def started_launcher(
+    launcher: type[LiveServer], environment: Mapping[str, str], timeout: float = 60
+) -> Iterator[StartedServer]:
+    """`started` for any LiveServer subclass (bench.peers starts LitServe and KServe so). CPU
+    time counts the whole process tree: a server may start workers before it is ready."""
     began = time.perf_counter()
-    with launcher.start(environment, timeout=60) as server:
+    with launcher.start(environment, timeout=timeout) as server:
         seconds = time.perf_counter() - began
-        cpu = psutil.Process(server.process.pid).cpu_times()
         with MemorySampler.watching(server.process.pid) as memory:
-            yield StartedServer(server, seconds, cpu.user + cpu.system, memory)
+            yield StartedServer(server, seconds, tree_cpu_seconds(server.process.pid), memory)
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    process = psutil.Process(pid)
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):
+            times = member.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.predictor import Forecast, ForecastCoalescer
+from app.model.batching import ForecastCoalescer
 
 
 def as_shipped() -> FastAPI:
@@ -21,21 +21,20 @@ def as_shipped() -> FastAPI:
     return create_app()
 
 
-def plain_way_only() -> FastAPI:
-    """FastAPI's own path for every request: dependencies, json.loads, validation."""
-    from app.routes import predict
+def through_fastapi_routing() -> FastAPI:
+    """The one request path reached through FastAPI's routing only, without the shortcut."""
+    from app.main import create_app
 
-    predict.FAST_ANSWERS = {}
-    return as_shipped()
+    return create_app(route_shortcut=False)
 
 
 def no_coalescing() -> FastAPI:
     """One forward pass per request, inline in the event loop."""
 
     async def alone(
-        self: ForecastCoalescer, history: Sequence[float], college_code: int | None
-    ) -> Forecast:
-        return self.predictor.forecast([history], [college_code])[0]
+        self: ForecastCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
+    ) -> list:
+        return self.forward(histories, groups)
 
     ForecastCoalescer.forecast = alone  # type: ignore[method-assign]
     return as_shipped()
@@ -45,10 +44,9 @@ def threadpool_inference() -> FastAPI:
     """One forward pass per request in the threadpool, as a `def` route would run it."""
 
     async def in_threadpool(
-        self: ForecastCoalescer, history: Sequence[float], college_code: int | None
-    ) -> Forecast:
-        forecasts = await run_in_threadpool(self.predictor.forecast, [history], [college_code])
-        return forecasts[0]
+        self: ForecastCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
+    ) -> list:
+        return await run_in_threadpool(self.forward, histories, groups)
 
     ForecastCoalescer.forecast = in_threadpool  # type: ignore[method-assign]
     return as_shipped()
@@ -58,7 +56,7 @@ def stdlib_access_log() -> FastAPI:
     """The access log line written through stdlib logging, as before app/access_log.py."""
     import logging
 
-    from app.access_log import AccessLog
+    from app.api.access_log import AccessLog
 
     logger = logging.getLogger("cgpa.access")
 
@@ -72,7 +70,7 @@ def stdlib_access_log() -> FastAPI:
 
 def access_log_line_by_line() -> FastAPI:
     """One write system call per access log line instead of one per loop turn."""
-    from app.access_log import AccessLog
+    from app.api.access_log import AccessLog
 
     buffered_write = AccessLog.write
 
@@ -92,7 +90,7 @@ def no_gc_freeze() -> FastAPI:
 
 VARIANTS = {
     "as shipped": "as_shipped",
-    "plain FastAPI way (no fast path)": "plain_way_only",
+    "one path through FastAPI's routing (no shortcut)": "through_fastapi_routing",
     "no coalescing": "no_coalescing",
     "threadpool inference": "threadpool_inference",
     "access log through stdlib logging": "stdlib_access_log",

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.server import LiveServer
+from harness.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_PATH = ROOT / "models" / "cgpa_rnn.pt"
@@ -44,9 +44,10 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     """Builds a TestClient (startup and shutdown run) for an app with the given settings."""
     clients: list[TestClient] = []
 
-    def build(**overrides: object) -> TestClient:
+    def build(route_shortcut: bool = True, **overrides: object) -> TestClient:
         settings = Settings(_env_file=None, **{"model_path": MODEL_PATH, **overrides})
-        client = TestClient(create_app(settings), raise_server_exceptions=False)
+        app = create_app(settings, route_shortcut=route_shortcut)
+        client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         return client

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.server import ROOT
+from harness.live_server import ROOT
 
 # What the image needs, and all it may get from the build context.
 ALLOWED_IN_CONTEXT = re.compile(

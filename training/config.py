@@ -20,13 +20,13 @@ class TrainingConfig:
     college_embedding_size: int = 2
     # True = predict the change from the last grade (weight decay then shrinks towards
     # "repeat the last grade"). Measured worse than predicting the grade itself once the
-    # college offset is per history length (seed-split MSE 0.160 vs 0.134), so off.
+    # college offset is per history length (docs/accuracy.md, "What was tried"), so off.
     predict_change: bool = False
     learning_rate: float = 0.01
     max_epochs: int = 600
     patience: int = 60
     # L2 penalties per ensemble member, on the standardised scale. 1e-2 on the linear path
-    # beat 1e-3 and 1e-4; the recurrent penalty hardly moves the CV error (1e-2 to 100).
+    # beat weaker penalties; the recurrent one hardly moves the CV error (docs/accuracy.md).
     linear_l2: float = 1e-2
     recurrent_l2: float = 1e-2
     # Probability of hiding a sample's college during training, so the "unknown college"
@@ -39,9 +39,6 @@ class TrainingConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-    def replace(self, **changes: Any) -> TrainingConfig:
-        return dataclasses.replace(self, **changes)
 
 
 def _parse_bool(text: str) -> bool:

@@ -15,14 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 from sklearn.model_selection import RepeatedKFold, train_test_split
 
 from training.baselines import BASELINES
-from training.calibrate import Calibration, calibrate
 from training.config import TrainingConfig
 from training.data import StudentTable, complete_student_ids, final_samples, prefix_samples
-from training.fit import FitResult, fit_network, predict
+from training.fit import predict, train_project_model
 
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
@@ -41,25 +39,6 @@ class SplitResult:
     prefix_outputs: np.ndarray  # [N, 3] grade, low, high
     prefix_lengths: np.ndarray
     half_width_by_length: dict[int, float] = field(default_factory=dict)
-
-
-def train_project_model(
-    table: StudentTable,
-    student_ids: list[int],
-    max_history: int,
-    config: TrainingConfig,
-    progress: bool = False,
-) -> tuple[FitResult, Calibration]:
-    """The real training path, shared by `train` and every evaluation fold."""
-    samples = prefix_samples(table.students, sorted(student_ids), max_history)
-    fit = fit_network(samples, table.colleges, max_history, config, progress=progress)
-    calibration = calibrate(
-        fit.calibration_residuals, fit.calibration_lengths, max_history, config.interval_level
-    )
-    widths = [calibration.half_width_by_length[length] for length in range(1, max_history + 1)]
-    with torch.no_grad():
-        fit.network.half_width_by_length.copy_(torch.tensor(widths))
-    return fit, calibration
 
 
 def evaluate_split(
@@ -115,48 +94,3 @@ def cross_validation_ids(
     splitter = RepeatedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     for train_index, test_index in splitter.split(complete):
         yield complete[train_index].tolist(), complete[test_index].tolist()
-
-
-def regression_metrics(targets: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    error = predicted - targets
-    mse = float(np.mean(error**2))
-    spread = float(np.sum((targets - targets.mean()) ** 2))
-    return {
-        "mse": mse,
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(mse)),
-        "r2": 1.0 - float(np.sum(error**2)) / spread if spread > 0 else float("nan"),
-    }
-
-
-def interval_metrics(targets: np.ndarray, interval: np.ndarray) -> dict[str, float]:
-    inside = (targets >= interval[:, 0]) & (targets <= interval[:, 1])
-    return {
-        "coverage": float(inside.mean()),
-        "mean_width": float(np.mean(interval[:, 1] - interval[:, 0])),
-    }
-
-
-def split_metrics(result: SplitResult) -> dict[str, dict[str, float]]:
-    """Per model: regression metrics and training seconds; the project model adds its interval."""
-    scores = {}
-    for name in MODEL_NAMES:
-        scores[name] = regression_metrics(result.targets, result.predictions[name])
-        scores[name]["train_seconds"] = result.seconds[name]
-    scores[PROJECT_MODEL].update(interval_metrics(result.targets, result.interval))
-    return scores
-
-
-def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
-    """The project model on the test students' prefixes, by history length."""
-    scores = {}
-    for length in np.unique(result.prefix_lengths).tolist():
-        chosen = result.prefix_lengths == length
-        targets = result.prefix_targets[chosen]
-        outputs = result.prefix_outputs[chosen]
-        scores[int(length)] = {
-            **regression_metrics(targets, outputs[:, 0]),
-            **interval_metrics(targets, outputs[:, 1:]),
-            "count": int(chosen.sum()),
-        }
-    return scores

@@ -6,7 +6,6 @@ from the in-memory module, so the service can check it loaded exactly these byte
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,16 @@ from typing import Any
 
 import torch
 
-from app.card import FORMAT_VERSION, GoldenExample, IntervalSpec, ModelCard, write_atomically
+from app.model.card import (
+    FORMAT_VERSION,
+    NO_COLLEGE,
+    GoldenExample,
+    IntervalSpec,
+    ModelCard,
+    sha256_hex,
+    sha256_of_file,
+    write_atomically,
+)
 from training.calibrate import METHOD, Calibration
 
 CHECKPOINT_NAME = "cgpa_rnn.pt"
@@ -58,7 +66,10 @@ def run_module(module: torch.nn.Module, inputs: Sequence[GoldenInput]) -> torch.
         grades[row, : len(example.grades)] = torch.tensor(example.grades, dtype=torch.float64)
     lengths = torch.tensor([len(example.grades) for example in inputs], dtype=torch.int64)
     colleges = torch.tensor(
-        [-1 if example.college_code is None else example.college_code for example in inputs],
+        [
+            NO_COLLEGE if example.college_code is None else example.college_code
+            for example in inputs
+        ],
         dtype=torch.int64,
     )
     return module(grades, lengths, colleges)
@@ -68,10 +79,6 @@ def checkpoint_bytes(scripted: torch.jit.ScriptModule) -> bytes:
     buffer = io.BytesIO()
     torch.jit.save(scripted, buffer)
     return buffer.getvalue()
-
-
-def sha256_of(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
 
 
 def export(
@@ -89,7 +96,7 @@ def export(
 ) -> ModelCard:
     """Save checkpoint then card (each written to a temp file and renamed); return the card."""
     payload = checkpoint_bytes(scripted)
-    checkpoint_sha = sha256_of(payload)
+    checkpoint_sha = sha256_hex(payload)
     # Golden outputs come from the bytes that will be on disk, loaded with no project code.
     reloaded = torch.jit.load(io.BytesIO(payload))
     inputs = golden_inputs(known_colleges, max_history)
@@ -113,7 +120,7 @@ def export(
         checkpoint_file=CHECKPOINT_NAME,
         checkpoint_sha256=checkpoint_sha,
         data_file=data_path.name,
-        data_sha256=sha256_of(data_path.read_bytes()),
+        data_sha256=sha256_of_file(data_path),
         seed=seed,
         hyperparameters=hyperparameters,
         min_history=1,

@@ -3,8 +3,8 @@
 Each ensemble member k is trained on all students except cross-fitting fold k, stops early
 on fold k, and predicts fold k for the conformal calibration. Holding out whole students
 (all their prefixes together) keeps one student's later semesters from leaking into the
-evaluation of their earlier ones. All members train at once as one batched network, which
-is what keeps a fit at about a second on this CPU.
+evaluation of their earlier ones. All members train at once as one batched network, so a
+fit costs one network's passes, not five (fit times: docs/accuracy.md).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
+from training.calibrate import Calibration, calibrate
 from training.config import TrainingConfig
-from training.data import Samples
+from training.data import Samples, StudentTable, prefix_samples
 from training.network import GradeSequenceNet
 
 
@@ -33,11 +34,31 @@ class FitResult:
 
 
 def seed_everything(seed: int) -> None:
-    # One thread is ~5x faster than two for networks this small, and removes a source of
-    # run-to-run variation in reductions.
+    # One thread is faster than two for networks this small (docs/accuracy.md), and removes
+    # a source of run-to-run variation in reductions.
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     np.random.seed(seed)
+
+
+def train_project_model(
+    table: StudentTable,
+    student_ids: list[int],
+    max_history: int,
+    config: TrainingConfig,
+    progress: bool = False,
+) -> tuple[FitResult, Calibration]:
+    """The real training path, shared by `train` and every evaluation fold: fit the
+    ensemble on every prefix of these students, then calibrate its interval."""
+    samples = prefix_samples(table.students, sorted(student_ids), max_history)
+    fit = fit_network(samples, table.colleges, max_history, config, progress=progress)
+    calibration = calibrate(
+        fit.calibration_residuals, fit.calibration_lengths, max_history, config.interval_level
+    )
+    widths = [calibration.half_width_by_length[length] for length in range(1, max_history + 1)]
+    with torch.no_grad():
+        fit.network.half_width_by_length.copy_(torch.tensor(widths))
+    return fit, calibration
 
 
 def member_folds(student_ids: np.ndarray, members: int, seed: int) -> np.ndarray:

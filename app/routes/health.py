@@ -3,10 +3,12 @@ golden examples reproduce (done at startup), and turns 503 while the service shu
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from app.responses import FastJSONResponse
-from app.schemas import ErrorResponse
+from app.api.errors import ApiError, error_response
+from app.api.responses import FastJSONResponse
+from app.api.schemas import ErrorResponse
+from app.state import ServiceState
 
 router = APIRouter(tags=["health"])
 
@@ -19,6 +21,7 @@ async def live() -> dict[str, str]:
 @router.get(
     "/health/ready",
     summary="Is the model loaded and proven on its golden examples?",
+    response_model=None,
     responses={
         200: {
             "content": {
@@ -30,13 +33,10 @@ async def live() -> dict[str, str]:
         503: {"model": ErrorResponse, "description": "Not ready; `message` says why."},
     },
 )
-async def ready(request: Request) -> FastJSONResponse:
-    state = request.app.state
-    predictor = getattr(state, "predictor", None)
-    reason = getattr(state, "not_ready_reason", None)
-    if predictor is None or reason is not None:
-        message = reason or "the model is not loaded"
-        return FastJSONResponse(
-            {"error": "not_ready", "message": message, "detail": []}, status_code=503
-        )
-    return FastJSONResponse({"status": "ready", "model_version": predictor.card.model_version})
+async def ready(request: Request) -> Response:
+    state: ServiceState = request.app.state.service
+    problem = state.readiness_problem()
+    if problem is not None or state.predictor is None:
+        return error_response(ApiError(503, problem or "the model is not loaded"))
+    version = state.predictor.card.model_version
+    return FastJSONResponse({"status": "ready", "model_version": version})

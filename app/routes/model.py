@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, Request, Response, Security
 
-from fastapi import APIRouter
-
-from app.deps import PredictorDep
+from app.api.request_path import Call, Route, answer
+from app.api.responses import FastJSONResponse
+from app.api.security import documented_key
 from app.routes.predict import ERROR_ANSWERS
-from app.security import ApiKeyDep
-
-router = APIRouter(tags=["model"], dependencies=[ApiKeyDep])
 
 
-@router.get(
-    "/model",
-    summary="The model card: version, metrics, history lengths, colleges, hashes",
-    responses={code: ERROR_ANSWERS[code] for code in (401, 503)},
-)
-async def model_card(predictor: PredictorDep) -> dict[str, Any]:
-    return predictor.card_json
+async def _card(call: Call) -> Response:
+    return FastJSONResponse(call.predictor.card_json)
+
+
+CARD = Route(_card, reads_body=False)
+
+
+def router(guarded_docs: bool) -> APIRouter:
+    routes = APIRouter(
+        tags=["model"], dependencies=[Security(documented_key)] if guarded_docs else []
+    )
+
+    @routes.get(
+        "/model",
+        summary="The model card: version, metrics, history lengths, colleges, hashes",
+        responses={code: ERROR_ANSWERS[code] for code in (401, 503)},
+    )
+    async def model_card(request: Request) -> Response:
+        return await answer(request, CARD)
+
+    return routes

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.server import ROOT
+from harness.live_server import ROOT
 
 
 def test_app_imports_no_training_pandas_or_sklearn() -> None:

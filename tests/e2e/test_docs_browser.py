@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.live_server import LiveServer
 from tests.browser import launch, needs_chromium
-from tests.server import LiveServer
 
 pytestmark = needs_chromium
 

@@ -11,8 +11,8 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from tests.app.test_oip import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE, as_v2_columns
-from tests.server import LiveServer
+from harness.live_server import LiveServer
+from tests.app.oip.test_oip import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE, as_v2_columns
 
 MODEL = "cgpa_rnn"
 STUDENTS = [

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.security import MISSING_KEY, WRONG_KEY
+from app.api.security import MISSING_KEY, WRONG_KEY
+from harness.live_server import LiveServer
 from tests.browser import launch, needs_chromium
 from tests.conftest import MODEL_PATH, ROOT, TEST_API_KEY
-from tests.server import LiveServer
 
 pytestmark = needs_chromium
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.card import FORMAT_VERSION
-from app.predictor import sha256_of
-from tests.server import ROOT, LiveServer, free_port
+from app.model.card import FORMAT_VERSION
+from app.model.card import sha256_of_file as sha256_of
+from harness.live_server import ROOT, LiveServer, free_port
 
 
 def test_predict_over_http(live_server: LiveServer) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.live_server import LiveServer
 from tests.conftest import MODEL_PATH, TEST_API_KEY
-from tests.server import LiveServer
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.predictor import ModelLoadError, load_predictor
+from app.model.predictor import ModelLoadError, load_predictor
+from harness.live_server import ROOT, LiveServer, free_port
 from tests.conftest import MODEL_PATH
 from tests.e2e.test_server import damage, start_and_expect_refusal
-from tests.server import ROOT, LiveServer, free_port
 
 MODEL_READY = "model ready"
 

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.card import ModelCard
-from app.predictor import Forecast, Predictor, load_predictor
+from app.model.card import ModelCard
+from app.model.predictor import Forecast, Predictor, load_predictor
 from tests.conftest import MODEL_PATH
 
 CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.live_server import LiveServer
 from tests.conftest import TEST_API_KEY
-from tests.server import LiveServer
 
 SEED = 8
 EXAMPLES_PER_OPERATION = 10

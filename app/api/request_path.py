@@ -1,0 +1,113 @@
+"""The one path every guarded route takes: `answer(request, route)`.
+
+In order: the API key (401, before anything about the body is revealed), the content type
+(415), the body within its size limit (413; 499 if the client hangs up), a loaded model
+(503), then the route's own work, which decodes the body (422), predicts and encodes. Any
+`ApiError` on the way is rendered in the route's error style, and anything unexpected is
+logged and answered 500 in that style too. Each rule is one function, called from here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive
+
+from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
+from app.api.security import check_api_key
+from app.model.predictor import Predictor
+from app.state import ServiceState
+
+JSON_ONLY = "content-type: send the body as application/json"
+
+
+@dataclass(slots=True)
+class Call:
+    """What a route's work gets: the request, the service, the model and the body."""
+
+    request: Request
+    state: ServiceState
+    predictor: Predictor
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one route answers: its own work, and which of the common checks come first."""
+
+    work: Callable[[Call], Awaitable[Response]]
+    guarded: bool = True
+    reads_body: bool = True
+    style: ErrorStyle = ErrorStyle.OURS
+    # Media types read as JSON besides application/json and */*+json (the protocol's
+    # clients send none, or curl's form default).
+    also_json: frozenset[str] = frozenset()
+
+
+async def answer(request: Request, route: Route) -> Response:
+    state: ServiceState = request.app.state.service
+    try:
+        if route.guarded:
+            check_api_key(request.headers, state.settings.api_key)
+        body = b""
+        if route.reads_body:
+            require_json(request.headers, route)
+            body = await read_body(request.receive, request.headers, state.settings.max_body_bytes)
+        predictor = state.ready_predictor()
+        return await route.work(Call(request, state, predictor, body))
+    except ApiError as error:
+        return error_response(error, route.style)
+    except ClientDisconnect:
+        return error_response(ApiError(499, "client closed the connection"), route.style)
+    except Exception as exc:
+        return error_response(internal_error(request, exc), route.style)
+
+
+def media_type(headers: Headers) -> str:
+    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def require_json(headers: Headers, route: Route) -> None:
+    kind = media_type(headers)
+    if kind == "application/json" or kind.endswith("+json") or kind in route.also_json:
+        return
+    if route.style is ErrorStyle.PROTOCOL:  # the protocol answers every bad request 400
+        raise ApiError(
+            400, f"content-type: send the inference request as application/json, not {kind}"
+        )
+    raise ApiError(415, JSON_ONLY)
+
+
+def too_large(limit: int) -> ApiError:
+    # Closed after the answer: the rest of the body is never read, so the connection
+    # cannot carry another request.
+    return ApiError(
+        413,
+        f"body: request body is larger than the limit of {limit} bytes",
+        headers={"connection": "close"},
+    )
+
+
+async def read_body(receive: Receive, headers: Headers, limit: int) -> bytes:
+    """The whole body, refused with 413 as soon as it is known to pass `limit` bytes: before
+    a byte is read when Content-Length says so, or mid-stream for a chunked body."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -1,0 +1,31 @@
+"""The optional API key: when CGPA_API_KEY is set, guarded routes need header X-API-Key."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi.security import APIKeyHeader
+from pydantic import SecretStr
+from starlette.datastructures import Headers
+
+from app.api.errors import ApiError
+
+HEADER = "X-API-Key"
+MISSING_KEY = "missing API key: send it in the X-API-Key header"
+WRONG_KEY = "wrong API key in the X-API-Key header"
+CHALLENGE = {"WWW-Authenticate": "APIKey"}
+
+# Only for the OpenAPI document (padlocks on guarded routes when a key is set); the check
+# itself is `check_api_key`, called by the request path.
+documented_key = APIKeyHeader(name=HEADER, auto_error=False)
+
+
+def check_api_key(headers: Headers, expected: SecretStr | None) -> None:
+    if expected is None:
+        return
+    supplied = headers.get(HEADER)
+    if not supplied:
+        raise ApiError(401, MISSING_KEY, headers=CHALLENGE)
+    # Constant time, so the answer's timing reveals nothing about how much of a guess matched.
+    if not secrets.compare_digest(supplied.encode(), expected.get_secret_value().encode()):
+        raise ApiError(401, WRONG_KEY, headers=CHALLENGE)

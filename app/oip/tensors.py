@@ -1,0 +1,181 @@
+"""Students out of Open Inference Protocol tensors.
+
+The protocol sends tensors, not students: `grades` is one `[batch, history]` tensor, so every
+history in one request has the same length (send mixed lengths as separate requests, or use
+`/predict/batch`). `college_code` is an optional `[batch]` tensor where -1 means "not given".
+Tensor data may be flat (row-major) or nested exactly as the shape says, as the protocol allows.
+
+Every problem is an ApiError 400 whose message starts with the field, e.g.
+`inputs[0].data[3]: 12 is above this model's scale 0-10`. A grade is checked by the same rule
+(and worded by the same function) as a grade sent to /predict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from app.api.errors import ApiError
+from app.api.schemas import COLLEGE_CODE_MAX, Limits
+from app.api.validation import describe
+from app.model.card import NO_COLLEGE
+from app.oip.schemas import COLLEGE_CODE, GRADES, OUTPUT_NAMES, InferenceRequest, RequestInput
+
+T = TypeVar("T")
+
+GRADE_DATATYPES = ("FP32", "FP64")
+# INT32 too: a client holding numpy int32 codes should not have to cast them first.
+COLLEGE_DATATYPES = ("INT64", "INT32")
+CollegeCode = Annotated[int, Field(strict=True, ge=NO_COLLEGE, le=COLLEGE_CODE_MAX)]
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Students:
+    histories: list[list[float]]
+    colleges: list[int | None]
+
+
+class TensorReader:
+    """Reads the students of an inference request against the served model's limits."""
+
+    def __init__(self, limits: Limits, grade_adapter: TypeAdapter[list[float]]) -> None:
+        self.limits = limits
+        self.grades = grade_adapter
+        self.colleges: TypeAdapter[list[int]] = TypeAdapter(list[CollegeCode])
+
+    def students(self, request: InferenceRequest) -> Students:
+        by_name: dict[str, tuple[int, RequestInput]] = {}
+        for index, tensor in enumerate(request.inputs):
+            if tensor.name not in (GRADES, COLLEGE_CODE):
+                raise bad_request(
+                    f"inputs[{index}].name: unknown input {tensor.name!r}; "
+                    f"this model takes {GRADES!r} and optionally {COLLEGE_CODE!r}"
+                )
+            if tensor.name in by_name:
+                raise bad_request(f"inputs[{index}].name: input {tensor.name!r} is given twice")
+            by_name[tensor.name] = (index, tensor)
+        if GRADES not in by_name:
+            raise bad_request(f"inputs: the input {GRADES!r} is required")
+        histories = self._read_grades(*by_name[GRADES])
+        colleges: list[int | None] = [None] * len(histories)
+        if COLLEGE_CODE in by_name:
+            colleges = self._read_colleges(*by_name[COLLEGE_CODE], batch=len(histories))
+        return Students(histories, colleges)
+
+    def _read_grades(self, index: int, tensor: RequestInput) -> list[list[float]]:
+        where = f"inputs[{index}]"
+        _check_datatype(where, tensor, GRADE_DATATYPES)
+        if len(tensor.shape) != 2:
+            raise bad_request(
+                f"{where}.shape: {GRADES} must have shape [batch, history], not {tensor.shape}"
+            )
+        batch, history = tensor.shape
+        longest, max_batch = self.limits.max_history, self.limits.max_batch
+        if not 1 <= batch <= max_batch:
+            raise bad_request(
+                f"{where}.shape[0]: the batch should have 1 to {max_batch} students "
+                f"(CGPA_MAX_BATCH), not {batch}"
+            )
+        if not 1 <= history <= longest:
+            raise bad_request(
+                f"{where}.shape[1]: a history should have 1 to {longest} semesters "
+                f"(the model's longest history), not {history}"
+            )
+        grades = self._validated(where, tensor, self.grades, GRADES)
+        return [grades[row * history : (row + 1) * history] for row in range(batch)]
+
+    def _read_colleges(self, index: int, tensor: RequestInput, batch: int) -> list[int | None]:
+        where = f"inputs[{index}]"
+        _check_datatype(where, tensor, COLLEGE_DATATYPES)
+        if tensor.shape != [batch]:
+            raise bad_request(
+                f"{where}.shape: {COLLEGE_CODE} must have shape [{batch}] (one code per "
+                f"student, {NO_COLLEGE} for none), not {tensor.shape}"
+            )
+        codes = self._validated(where, tensor, self.colleges, COLLEGE_CODE)
+        return [None if code == NO_COLLEGE else code for code in codes]
+
+    def _validated(
+        self, where: str, tensor: RequestInput, adapter: TypeAdapter[list[T]], field: str
+    ) -> list[T]:
+        try:
+            return adapter.validate_python(_flat_values(where, tensor))
+        except ValidationError as error:
+            problems = error.errors(include_url=False)
+            first = problems[0]
+            position = [int(first["loc"][0])]
+            if any(isinstance(item, list) for item in tensor.data):
+                position = _unravel(position[0], tensor.shape)
+            indexes = "".join(f"[{part}]" for part in position)
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            reason = describe(first, self.limits.scale, field)
+            raise bad_request(f"{where}.data{indexes}: {reason}{more}") from None
+
+
+def requested_outputs(request: InferenceRequest) -> list[str]:
+    if request.outputs is None:
+        return list(OUTPUT_NAMES)
+    names = []
+    for index, output in enumerate(request.outputs):
+        if output.name not in OUTPUT_NAMES:
+            raise bad_request(
+                f"outputs[{index}].name: unknown output {output.name!r}; "
+                f"this model gives {', '.join(OUTPUT_NAMES)}"
+            )
+        names.append(output.name)
+    return names
+
+
+def _check_datatype(where: str, tensor: RequestInput, allowed: tuple[str, ...]) -> None:
+    if tensor.datatype not in allowed:
+        raise bad_request(
+            f"{where}.datatype: {tensor.name} must be {' or '.join(allowed)}, "
+            f"not {tensor.datatype!r}"
+        )
+
+
+def _flat_values(where: str, tensor: RequestInput) -> list[Any]:
+    """The tensor's values in row-major order, from flat data or data nested as the shape."""
+    expected = math.prod(tensor.shape)
+    data = tensor.data
+    if any(isinstance(item, list) for item in data):
+        values: list[Any] = []
+        _collect_nested(data, tensor.shape, f"{where}.data", values)
+    else:
+        values = data
+    if len(values) != expected:
+        raise bad_request(
+            f"{where}.data: shape {tensor.shape} holds {expected} values, not {len(values)}"
+        )
+    return values
+
+
+def _collect_nested(node: Any, shape: Sequence[int], name: str, values: list[Any]) -> None:
+    # Depth is bounded by the shape's length (at most 8), whatever the body's nesting.
+    if not shape:
+        if isinstance(node, list):
+            raise bad_request(f"{name}: nested deeper than the shape says")
+        values.append(node)
+        return
+    if not isinstance(node, list) or len(node) != shape[0]:
+        raise bad_request(
+            f"{name}: nested data must follow the shape exactly (a list of {shape[0]} here)"
+        )
+    for position, child in enumerate(node):
+        _collect_nested(child, shape[1:], f"{name}[{position}]", values)
+
+
+def _unravel(flat_index: int, shape: Sequence[int]) -> list[int]:
+    position = []
+    for size in reversed(shape):
+        flat_index, remainder = divmod(flat_index, size)
+        position.append(remainder)
+    return position[::-1]

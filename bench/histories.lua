@@ -1,0 +1,59 @@
+-- Shared by the wrk scripts of other body shapes (post_oip.lua, post_instances.lua): the same
+-- randomised histories as post_histories.lua, and the same JSON figures at the end.
+--
+-- `students(count, max_history, colleges)` draws from math.random in exactly the order
+-- post_histories.lua's random_student does, so after the same math.randomseed every script
+-- posts the same histories in the same order, only shaped differently. Keep the two in step.
+
+local M = {}
+M.POOL_SIZE = 2000
+M.UNKNOWN_COLLEGE = 999999
+
+function M.parse_args(args)
+  local colleges = {}
+  for code in string.gmatch(args[4] or "", "[^,]+") do
+    colleges[#colleges + 1] = code
+  end
+  return tonumber(args[3] or "4"), colleges, tonumber(args[5] or "1")
+end
+
+-- One student: {grades = {"7.10", ...} (as JSON text), college = "165" or nil}.
+function M.student(max_history, colleges)
+  local grades = {}
+  for i = 1, math.random(1, max_history) do
+    grades[i] = string.format("%.2f", math.random(0, 1000) / 100)
+  end
+  local college
+  local dice = math.random()
+  if dice < 0.7 and #colleges > 0 then
+    college = colleges[math.random(1, #colleges)]
+  elseif dice < 0.85 then
+    college = tostring(M.UNKNOWN_COLLEGE)
+  end -- else: no college given
+  return { grades = grades, college = college }
+end
+
+-- wrk.format'd requests for POOL_SIZE students, each body made by `shape(student)`.
+function M.pool(args, path, shape)
+  local max_history, colleges, seed = M.parse_args(args)
+  math.randomseed(seed)
+  local headers = { ["Content-Type"] = "application/json" }
+  local pool = {}
+  for i = 1, M.POOL_SIZE do
+    pool[i] = wrk.format("POST", path, headers, shape(M.student(max_history, colleges)))
+  end
+  return pool
+end
+
+function M.done(summary, latency)
+  local errors = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeout_errors":%d,' ..
+    '"status_errors":%d,"latency_p50_us":%d,"latency_p99_us":%d,"latency_max_us":%d}\n',
+    summary.requests, summary.duration, summary.bytes,
+    errors.connect, errors.read, errors.write, errors.timeout, errors.status,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+
+return M

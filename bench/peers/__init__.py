@@ -1,0 +1,1 @@
+"""`make bench-peers`: the service against LitServe and KServe (issue #18)."""

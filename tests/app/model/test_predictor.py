@@ -1,0 +1,113 @@
+"""Loading and verifying the checkpoint, and forecasting, without HTTP."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from app.model.card import FORMAT_VERSION, sha256_of_file
+from app.model.predictor import (
+    DECIMALS,
+    VECTOR_ROUNDING_ROWS,
+    ModelLoadError,
+    load_predictor,
+    rounded_rows,
+)
+from tests.conftest import MODEL_PATH
+
+
+def rewrite_card(model_path: Path, **changes: object) -> None:
+    card_path = model_path.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    card.update(changes)
+    card_path.write_text(json.dumps(card))
+
+
+def test_committed_checkpoint_loads_and_reproduces_its_golden_examples() -> None:
+    predictor = load_predictor(MODEL_PATH)
+    assert predictor.card.min_history == 1
+    assert predictor.card.max_history >= 4
+
+
+def test_padding_does_not_change_a_prediction() -> None:
+    predictor = load_predictor(MODEL_PATH)
+    alone = predictor.raw_outputs([[6.0, 6.5]], [165])
+    beside_a_longer_one = predictor.raw_outputs([[6.0, 6.5], [9.0, 9.0, 9.0, 9.0]], [165, 115])
+    # Up to float64 rounding (~1e-15): the padded width changes the order of the sums, far
+    # below the 0.01 answers are rounded to.
+    for mine, alone_value in zip(beside_a_longer_one[0], alone[0], strict=True):
+        assert math.isclose(mine, alone_value, rel_tol=0, abs_tol=1e-12)
+
+
+def test_forecast_is_clamped_ordered_and_rounded() -> None:
+    predictor = load_predictor(MODEL_PATH)
+    histories = [[0.0, 0.0, 0.0, 0.0], [10.0, 10.0, 10.0, 10.0], [5.0]]
+    for forecast in predictor.forecast(histories, [None, 165, 999]):
+        assert 0 <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= 10
+        assert forecast.predicted_cgpa == round(forecast.predicted_cgpa, 2)
+
+
+def test_missing_checkpoint_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "cgpa_rnn.pt"
+    with pytest.raises(ModelLoadError, match=f"{missing}: checkpoint file not found"):
+        load_predictor(missing)
+
+
+def test_missing_card_names_the_card(model_copy: Path) -> None:
+    model_copy.with_suffix(".json").unlink()
+    with pytest.raises(ModelLoadError, match="cgpa_rnn.json: model card not found"):
+        load_predictor(model_copy)
+
+
+def test_truncated_checkpoint_fails_the_hash_check(model_copy: Path) -> None:
+    model_copy.write_bytes(model_copy.read_bytes()[:1000])
+    with pytest.raises(ModelLoadError, match="does not match the card"):
+        load_predictor(model_copy)
+
+
+def test_corrupt_checkpoint_with_matching_hash_is_not_loadable(model_copy: Path) -> None:
+    model_copy.write_bytes(b"this is not a TorchScript archive")
+    rewrite_card(model_copy, checkpoint_sha256=sha256_of_file(model_copy))
+    with pytest.raises(ModelLoadError, match="not a loadable TorchScript file"):
+        load_predictor(model_copy)
+
+
+def test_newer_card_format_is_refused(model_copy: Path) -> None:
+    rewrite_card(model_copy, format_version=FORMAT_VERSION + 1)
+    with pytest.raises(ModelLoadError, match=f"format_version {FORMAT_VERSION + 1}"):
+        load_predictor(model_copy)
+
+
+def test_card_that_is_not_json_is_refused(model_copy: Path) -> None:
+    model_copy.with_suffix(".json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="cannot read model card"):
+        load_predictor(model_copy)
+
+
+def test_golden_mismatch_is_refused(model_copy: Path) -> None:
+    card = json.loads(model_copy.with_suffix(".json").read_text())
+    card["golden_examples"][0]["predicted_cgpa"] += 0.5
+    model_copy.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match="golden example"):
+        load_predictor(model_copy)
+
+
+def test_vector_rounding_equals_python_round_even_at_halfway_points() -> None:
+    """Large batches are rounded in torch; every value must still be Python's `round`."""
+    generator = random.Random(0)
+    values = [generator.uniform(0, 10) for _ in range(30_000)]
+    for thousandths in range(10_001):  # decimal halfway points and their float neighbours
+        exact = thousandths / 1000
+        values += [exact, math.nextafter(exact, 0), math.nextafter(exact, 11), exact + 0.0005]
+    values = values[: len(values) // 3 * 3]
+    outputs = torch.tensor(values, dtype=torch.float64).view(-1, 3)
+    expected = [[round(value, DECIMALS) for value in row] for row in outputs.tolist()]
+    assert len(expected) >= VECTOR_ROUNDING_ROWS
+    assert rounded_rows(outputs) == expected
+    # The module returns a transposed (column-major) [B, 3] tensor; same answer.
+    assert rounded_rows(outputs.t().contiguous().t()) == expected

@@ -1,0 +1,136 @@
+"""The two jobs of `python -m training`, start to finish: `train` and `evaluate`.
+
+Each reads the grades file, runs the steps in order and writes its outputs; `log` receives
+the few lines a person watching wants (the load summary, the result), so the command line
+decides where they go. Errors in the data surface as `training.data.DataError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from app.model.card import ModelCard
+from training.config import TrainingConfig
+from training.data import load_students, max_history
+from training.evaluate import (
+    PROJECT_MODEL,
+    SplitResult,
+    cross_validation_ids,
+    evaluate_split,
+    seed_split_ids,
+)
+from training.export import export
+from training.fit import seed_everything, train_project_model
+from training.metrics import Evaluation, per_length_metrics, split_metrics, summarise
+from training.network_export import compact_module
+from training.plots import write_plots
+from training.report import json_text, markdown, terminal_table
+
+Log = Callable[[str], None]
+
+
+def train(
+    data_path: Path, out_dir: Path, config: TrainingConfig, *, command: str, log: Log
+) -> ModelCard:
+    """Score every model on the seed split, fit on every student, write checkpoint + card."""
+    started = time.perf_counter()
+    seed_everything(config.seed)
+    table = load_students(data_path)
+    log(table.summary())
+    history_limit = max_history(table)
+
+    # The honest numbers for the card: the notebook's seed split, every model on the same rows.
+    train_ids, test_ids = seed_split_ids(table)
+    seed_scores = split_metrics(evaluate_split(table, train_ids, test_ids, history_limit, config))
+
+    final_started = time.perf_counter()
+    fit, calibration = train_project_model(
+        table, list(range(len(table.students))), history_limit, config, progress=True
+    )
+    final_seconds = time.perf_counter() - final_started
+    metrics: dict[str, Any] = {
+        "seed_split": {
+            "description": "train_test_split(test_size=0.2, random_state=42) of the complete "
+            f"students; grades 1..{history_limit} -> {history_limit + 1}; identical rows for "
+            "every model",
+            "test_size": len(test_ids),
+            "models": seed_scores,
+        },
+        "final_fit": {
+            "students": len(table.students),
+            "train_seconds": final_seconds,
+            "stopped_epochs": fit.stopped_epochs,
+            "calibration_size_by_length": calibration.size_by_length,
+        },
+        "data_summary": table.summary(),
+    }
+    card = export(
+        compact_module(fit.network),
+        out_dir,
+        data_path=data_path,
+        seed=config.seed,
+        hyperparameters=config.as_dict(),
+        known_colleges=table.colleges,
+        max_history=history_limit,
+        calibration=calibration,
+        metrics=metrics,
+        training_command=command,
+    )
+    project = seed_scores[PROJECT_MODEL]
+    log(
+        f"wrote {out_dir / card.checkpoint_file} ({card.model_version}) in "
+        f"{time.perf_counter() - started:.1f} s (final fit {final_seconds:.1f} s); seed split: "
+        f"RNN MSE {project['mse']:.3f} vs linear regression "
+        f"{seed_scores['linear regression']['mse']:.3f}, + college "
+        f"{seed_scores['linear regression + college']['mse']:.3f}, notebook RNN "
+        f"{seed_scores['notebook RNN']['mse']:.3f}; 90% interval coverage "
+        f"{project['coverage']:.2f}, mean width {project['mean_width']:.2f}"
+    )
+    return card
+
+
+def evaluate(
+    data_path: Path,
+    report_dir: Path,
+    config: TrainingConfig,
+    *,
+    folds: int,
+    repeats: int,
+    log: Log,
+) -> dict[str, Any]:
+    """Every model on the seed split and on repeated k-fold splits; write the report files:
+    report.json, report.md and the PNG plots."""
+    table = load_students(data_path)
+    log(table.summary())
+    seed_everything(config.seed)
+    history = max_history(table)
+    started = time.perf_counter()
+    seed_split = split_metrics(evaluate_split(table, *seed_split_ids(table), history, config))
+
+    results: list[SplitResult] = []
+    splits = list(cross_validation_ids(table, folds, repeats, config.seed))
+    for train_ids, test_ids in tqdm(splits, desc="folds", unit="fold"):
+        results.append(evaluate_split(table, train_ids, test_ids, history, config))
+    evaluation = Evaluation(
+        seed_split=seed_split,
+        folds=[split_metrics(result) for result in results],
+        fold_lengths=[per_length_metrics(result) for result in results],
+        first_repeat=results[:folds],
+        all_results=results,
+    )
+    report = summarise(evaluation, table, config, folds, repeats, history)
+    report["seconds"] = time.perf_counter() - started
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    table_text = terminal_table(report)
+    log(table_text)
+    (report_dir / "report.json").write_text(json_text(report), encoding="utf-8")
+    (report_dir / "report.md").write_text(markdown(report, table_text), encoding="utf-8")
+    write_plots(evaluation.first_repeat, evaluation.folds, report, report_dir)
+    log(f"report written to {report_dir}/ (report.json, report.md, 3 PNG plots)")
+    return report
