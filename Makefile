@@ -34,11 +34,15 @@ test: lint
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
+# Another institution's file: make train DATA=grades.csv OUT=my-model TRAIN_ARGS="--scale 0:4 ..."
+# (`python -m training train --help` lists the data options); OUT defaults to the committed model.
+OUT ?= models
+TRAIN_ARGS ?=
 train: $(VENV)/.dev-installed
-	$(BIN)/python -m training train --data $(DATA) --out models
+	$(BIN)/python -m training train --data $(DATA) --out $(OUT) $(TRAIN_ARGS)
 
 evaluate: $(VENV)/.dev-installed
-	$(BIN)/python -m training evaluate --data $(DATA) --report reports/eval
+	$(BIN)/python -m training evaluate --data $(DATA) --report reports/eval $(TRAIN_ARGS)
 
 bench: $(VENV)/.dev-installed
 	bash scripts/ensure-wrk.sh
@@ -51,9 +55,12 @@ bench-peers: $(VENV)/.dev-installed
 	PYTHON=$(PYTHON) bash bench/peers/install.sh
 	$(BIN)/python -m bench.peers $(PEERS_ARGS)
 
-# The long checks of tests/reliability: 60 s of mixed load and SIGTERM, then long schema fuzzing.
+# The long checks of tests/reliability: 60 s of mixed load and SIGTERM, model swaps under load,
+# then long schema fuzzing.
 soak: $(VENV)/.dev-installed
+	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.reload
 	$(BIN)/python -m pytest tests/reliability/test_schema_fuzz.py --long-fuzz -q -s
 
 screenshots: $(VENV)/.dev-installed

@@ -5,6 +5,13 @@ lifespan shutdown) and then re-raises the signal so the previous handler runs; w
 default handler that kills the process with status -15, which orchestrators and the
 reliability tests read as a crash. Installing a no-op handler first makes that re-raise
 harmless, so a clean stop exits 0 and a failed startup still exits non-zero.
+
+The connection limits (app/server/) apply here, in every worker: uvicorn gets the protocol
+that enforces them, and its own keep-alive timeout and concurrency cap from the settings.
+
+With several workers the supervisor is uvicorn's, with SIGHUP (reload the model) and SIGUSR2
+(roll it back) forwarded to every worker (app/server/supervisor.py); the workers learn its
+pid from CGPA_SUPERVISOR_PID, so that an admin request reaches all of them.
 """
 
 from __future__ import annotations
@@ -12,8 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+from app.config import get_settings
+from app.server.protocol import LimitedHttpToolsProtocol
+from app.server.supervisor import ModelSignalSupervisor
 
 
 def main() -> None:
@@ -27,15 +40,27 @@ def main() -> None:
         help="uvicorn worker processes (default: $WEB_CONCURRENCY or 1)",
     )
     arguments = parser.parse_args()
+    settings = get_settings()
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
-    uvicorn.run(
+    config = uvicorn.Config(
         "app.main:app",
         host=arguments.host,
         port=arguments.port,
         workers=arguments.workers,
         # The service writes its own JSON access line (without the grades).
         access_log=False,
+        http=LimitedHttpToolsProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_concurrency,
     )
+    if config.workers > 1:
+        os.environ["CGPA_SUPERVISOR_PID"] = str(os.getpid())  # inherited by every worker
+        ModelSignalSupervisor(config, sockets=[config.bind_socket()]).run()
+        return
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 if __name__ == "__main__":

@@ -25,20 +25,69 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Larger request bodies get 413."
     )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="When set, POST /admin/reload and /admin/rollback exist and require it in "
+        "the X-Admin-Key header; unset, those routes do not exist.",
+    )
+    risk_below: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        description="A default cut-off on the model's scale: every answer then carries the "
+        "risk of the next grade falling below it, unless the request names its own.",
+    )
+    # Set by `python -m app` for its workers when it supervises several (app/server/): where
+    # a worker forwards a reload so that every worker acts on it. Not a user setting.
+    supervisor_pid: int | None = Field(None, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     torch_threads: int = Field(
         1, ge=1, le=64, description="Torch intra-op threads; 1 is fastest for this tiny model."
     )
 
-    @field_validator("api_key")
+    @field_validator("api_key", "admin_key")
     @classmethod
     def _refuse_short_keys(cls, key: SecretStr | None) -> SecretStr | None:
-        # An empty variable (API key left blank in .env) means "no key", not "the empty key".
+        # An empty variable (a key left blank in .env) means "no key", not "the empty key".
         if key is None or key.get_secret_value() == "":
             return None
         if len(key.get_secret_value()) < 16:
-            raise ValueError("CGPA_API_KEY must be at least 16 characters long")
+            raise ValueError("keys (CGPA_API_KEY, CGPA_ADMIN_KEY) must be at least 16 characters")
         return key
+
+    # Connection limits (app/server/): per connection and per worker, enforced before a
+    # request reaches the app, so a slow or abusive client cannot hold connections forever.
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds for a request line and headers, from the connection opening or "
+        "the request's first byte; then 408 and close.",
+    )
+    body_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds for a body, from the end of its headers; then 408 and close.",
+    )
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Larger request lines plus headers get 431 and close.",
+    )
+    keep_alive_timeout: int = Field(
+        5, ge=1, le=300, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_concurrency: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Per worker: once this many connections are open (the asking one "
+        "included) or requests in flight, a request gets 503 with Retry-After.",
+    )
+    retry_after: int = Field(
+        1, ge=1, le=3600, description="Seconds the Retry-After of that 503 asks a client to wait."
+    )
 
 
 @lru_cache

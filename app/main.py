@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import torch
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from uvicorn.config import STARTUP_FAILURE
 
 from app.api.errors import install_error_handlers
 from app.api.logging import configure_logging, hide_refused_startup_traceback
@@ -26,7 +27,7 @@ from app.config import Settings, get_settings
 from app.model.predictor import ModelLoadError, load_predictor, read_card
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
-from app.routes import health, metrics, model, page, predict
+from app.routes import admin, health, metrics, model, page, predict
 from app.state import ServiceState
 
 logger = logging.getLogger("cgpa.startup")
@@ -45,9 +46,11 @@ class StartupRefused(SystemExit):
 
 
 def refuse_startup(error: ModelLoadError) -> StartupRefused:
-    # One line naming the file and the reason; then a non-zero exit.
+    # One line naming the file and the reason; then a non-zero exit. uvicorn's own code for
+    # "failed to start", so that a supervisor of several workers stops instead of starting
+    # the same failure again and again.
     logger.error("model load failed: %s", error)
-    return StartupRefused(1)
+    return StartupRefused(STARTUP_FAILURE)
 
 
 @asynccontextmanager
@@ -58,21 +61,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         predictor = load_predictor(state.settings.model_path)
     except ModelLoadError as error:
         raise refuse_startup(error) from None
-    served = Limits.of(predictor.card, state.settings.max_batch)
-    if served != state.requests.limits:
-        error = ModelLoadError(
-            f"{state.settings.model_path}: the card changed since the service read it "
-            f"({state.requests.limits} then, {served} now)"
-        )
-        raise refuse_startup(error) from None
-    state.predictor = predictor
-    state.metrics.model.info(
-        {
-            "version": predictor.card.model_version,
-            "checkpoint_sha256": predictor.card.checkpoint_sha256,
-            "torch": torch.__version__,
-        }
-    )
+    refusal = state.refusal_of(predictor)
+    if refusal is not None:
+        # The card changed between create_app reading it and the load.
+        raise refuse_startup(ModelLoadError(f"{state.settings.model_path}: {refusal}")) from None
+    state.models.start(predictor)
+    state.metrics.show_model(predictor.card)
+    signals = install_reload_signals(state)
     logger.info(
         "model ready",
         extra={
@@ -85,9 +80,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # a great deal (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
     yield
+    if signals:
+        state.control.remove_signal_handlers()
     state.access_log.flush()
     gc.unfreeze()
     state.not_ready_reason = "shutting down"
+
+
+def install_reload_signals(state: ServiceState) -> bool:
+    """SIGHUP reloads, SIGUSR2 rolls back (app/model/control.py). Only a process's main
+    thread can take signals; an app run elsewhere (a test client's thread) does without."""
+    try:
+        state.control.install_signal_handlers()
+    except (RuntimeError, ValueError, NotImplementedError):
+        logger.debug("no reload signals outside the main thread")
+        return False
+    return True
 
 
 def create_app(settings: Settings | None = None, *, route_shortcut: bool = True) -> FastAPI:
@@ -100,7 +108,17 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         card = read_card(settings.model_path)
     except ModelLoadError as error:
         raise refuse_startup(error) from None
-    requests = request_models(Limits.of(card, settings.max_batch))
+    low, high = card.scale
+    if settings.risk_below is not None and not low <= settings.risk_below <= high:
+        raise refuse_startup(
+            ModelLoadError(
+                f"CGPA_RISK_BELOW {settings.risk_below:g} is outside the scale {low:g}-{high:g} "
+                f"of the model {settings.model_path}"
+            )
+        )
+    requests = request_models(
+        Limits.of(card, settings.max_batch), card.group.label, card.group.codes
+    )
     app = FastAPIOffline(
         title="cgpa-predictor",
         version="1.0.0",
@@ -114,10 +132,12 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     app.state.service = state
     install_error_handlers(app)
     guarded_docs = settings.api_key is not None
-    prediction_routes = predict.router(requests, guarded_docs)
+    prediction_routes = predict.router(requests, guarded_docs, settings.risk_below)
     protocol_routes = oip.router(requests, guarded_docs)
     app.include_router(prediction_routes)
     app.include_router(model.router(guarded_docs))
+    if settings.admin_key is not None:  # without a key the admin routes do not exist
+        app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(protocol_routes)
@@ -135,4 +155,15 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     return app
 
 
-app = create_app()
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`app.main:app`, built by `create_app()` on first use (PEP 562), so that importing
+    `create_app` (tests, benchmarks) does not read the default model from the environment."""
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = create_app()
+    return _app

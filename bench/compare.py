@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = [round(value, 2) for value in os.getloadavg()]
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     card = ModelCard.read(card_path_for(arguments.model))
-    spec = {"max_history": card.max_history, "colleges": tuple(card.colleges)}
+    spec = {"max_history": card.max_history, "colleges": tuple(card.group.codes)}
     environment = {
         "CGPA_MODEL_PATH": str(arguments.model),
         "CGPA_API_KEY": "",

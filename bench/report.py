@@ -8,6 +8,11 @@ MAX_P99_RATIO = 2.0
 MIN_BATCH_PREDICTIONS_PER_SECOND = 100_000
 MAX_START_TO_READY_SECONDS = 5.0
 MAX_RESIDENT_MIB = 300.0
+# Issue #16: risk + explanation cost at most 3x a plain request's p99, and a 1000-student
+# batch with both options is answered in under 100 ms.
+MAX_ADVICE_P99_RATIO = 3.0
+MAX_ADVICE_BATCH_MS = 100.0
+ADVICE = "service, risk_below + explain"
 
 SERVICE = "service"
 BARE = "bare"
@@ -43,6 +48,24 @@ def evaluate_targets(results: dict) -> list[dict]:
             f"<= {MAX_P99_RATIO}x",
             f"{ratio['p99']:.2f}x",
             ratio["p99"] <= MAX_P99_RATIO,
+        )
+    if ADVICE in results["http"]:
+        for connections, figures in results["http"][ADVICE].items():
+            plain = results["http"][SERVICE][connections]["median"]["p99_ms"]
+            ratio = figures["median"]["p99_ms"] / plain
+            add(
+                f"POST /predict with risk_below + explain, p99 vs plain, {connections} connections",
+                f"<= {MAX_ADVICE_P99_RATIO:g}x",
+                f"{ratio:.2f}x",
+                ratio <= MAX_ADVICE_P99_RATIO,
+            )
+    if "advice_batch" in results:
+        median = results["advice_batch"]["median_ms"]
+        add(
+            "1000-student batch with risk_below + explain: median latency",
+            f"< {MAX_ADVICE_BATCH_MS:g} ms",
+            f"{median:.1f} ms",
+            median < MAX_ADVICE_BATCH_MS,
         )
     batch = results["batch"]["predictions_per_second"]
     add(
@@ -128,6 +151,13 @@ def markdown(results: dict) -> str:
         "| Process start to /health/ready 200, bare app: wall / CPU time | "
         f"{startup['bare_seconds']:.2f} s / {startup['bare_cpu_seconds']:.2f} s |",
     ]
+    if "advice_batch" in results:
+        advice = results["advice_batch"]
+        lines.append(
+            f"| POST /predict/batch, {advice['students_per_request']} students each with "
+            f"risk_below + explain: median / max latency of {advice['requests']} | "
+            f"{advice['median_ms']:.1f} / {advice['max_ms']:.1f} ms |"
+        )
     for server, memory in results["memory"].items():
         lines.append(
             f"| Resident memory, {server}: peak / at end | "

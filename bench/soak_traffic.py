@@ -51,7 +51,7 @@ class Traffic:
         return [round(self.random.uniform(0, 10), 2) for _ in range(length)]
 
     def student(self) -> dict:
-        college = self.random.choice([None, *self.card.colleges, 999])
+        college = self.random.choice([None, *self.card.group.codes, 999])
         student: dict = {"grades": self.history()}
         if college is not None:
             student["college_code"] = college

@@ -63,14 +63,18 @@ class LiveServer:
     @classmethod
     @contextmanager
     def start(
-        cls, environment: Mapping[str, str], timeout: float = 30.0, log_dir: Path | None = None
+        cls,
+        environment: Mapping[str, str],
+        timeout: float = 30.0,
+        log_dir: Path | None = None,
+        workers: int = 1,
     ) -> Iterator[LiveServer]:
         port = free_port()
         log_dir = log_dir or Path(os.environ.get("TMPDIR", "/tmp"))
         log_path = log_dir / f"cgpa-server-{port}.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                cls.command(port),
+                cls.command(port, workers),
                 cwd=ROOT,
                 env={**os.environ, **environment},
                 stdout=log,

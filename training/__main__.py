@@ -1,19 +1,39 @@
-"""Command line: `python -m training train ...` and `python -m training evaluate ...`."""
+"""Command line: `python -m training train ...` and `python -m training evaluate ...`.
+
+Both read any institution's grades file: a wide one (a row per student, a column per term)
+or a long one (a row per student and term, with --student-column, --term-column and
+--grade-column), on any grade scale (--scale).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from training.config import add_config_arguments, config_from_arguments
-from training.data import DataError
+from training.data import DataError, DataOptions
+from training.data.options import (
+    DEFAULT_GROUP_COLUMN,
+    parse_column_list,
+    parse_delimiter,
+    parse_scale,
+)
+
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
     config = config_from_arguments(arguments)
+    options = data_options(parser, arguments)
+    # `--risk-below 6.5 7,7.5`: every word may be a comma list.
+    risk_below = [cutoff for words in arguments.risk_below or [] for cutoff in words]
     # Imported here so `--help` stays fast (the pipeline pulls in torch and scikit-learn).
     from training import pipeline
 
@@ -21,7 +41,15 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "train":
             words = argv if argv is not None else sys.argv[1:]
             command = "python -m training " + shlex.join(words)
-            pipeline.train(arguments.data, arguments.out, config, command=command, log=print)
+            pipeline.train(
+                arguments.data,
+                arguments.out,
+                config,
+                command=command,
+                log=print,
+                options=options,
+                risk_below=risk_below,
+            )
         else:
             pipeline.evaluate(
                 arguments.data,
@@ -30,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                 folds=arguments.folds,
                 repeats=arguments.repeats,
                 log=print,
+                options=options,
+                risk_below=risk_below,
             )
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -37,21 +67,125 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def data_options(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> DataOptions:
+    """The data flags as DataOptions; a contradiction among them is a usage error (exit 2)."""
+    try:
+        return DataOptions(
+            scale=arguments.scale,
+            grade_columns=arguments.grade_columns,
+            group_column=arguments.group_column,
+            no_group=arguments.no_group,
+            student_column=arguments.student_column,
+            term_column=arguments.term_column,
+            grade_column=arguments.grade_column,
+            delimiter=arguments.delimiter,
+            encoding=arguments.encoding,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+
+
+def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """A parse function whose ValueError argparse reports as a usage error, message kept."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("the grades file")
+    data.add_argument("--data", type=Path, required=True, metavar="FILE", help="grades CSV")
+    data.add_argument(
+        "--scale",
+        type=_argument_type(parse_scale),
+        default=(0.0, 10.0),
+        metavar="LOW:HIGH",
+        help="the grade scale, e.g. 0:4, 0:5, 0:20, 0:100 (default: 0:10)",
+    )
+    data.add_argument(
+        "--grade-columns",
+        type=_argument_type(parse_column_list),
+        metavar="A,B,C...",
+        help="wide files: the term columns, oldest first (default: ordinal headers such as "
+        "1st, 2nd / Sem 1 / Term 1 / T1)",
+    )
+    group = data.add_mutually_exclusive_group()
+    group.add_argument(
+        "--group-column",
+        metavar="NAME",
+        help=f"the college/programme/school column (default: {DEFAULT_GROUP_COLUMN!r} when "
+        "present)",
+    )
+    group.add_argument("--no-group", action="store_true", help="use no group column")
+    data.add_argument("--student-column", metavar="S", help="long files: the student id column")
+    data.add_argument("--term-column", metavar="T", help="long files: the term column")
+    data.add_argument("--grade-column", metavar="G", help="long files: the grade column")
+    data.add_argument(
+        "--delimiter",
+        type=_argument_type(parse_delimiter),
+        metavar="D",
+        help="',', ';' or 'tab' (default: sniffed from the header)",
+    )
+    data.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="the file's text encoding (default: utf-8, with or without a byte-order mark)",
+    )
+
+
+def parse_cutoffs(text: str) -> list[float]:
+    """One cut-off or a comma list of them, each a finite number."""
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"expected numbers such as 6.5 or 6.5,7.0, got {text!r}") from None
+    if not values or not all(map(math.isfinite, values)):
+        raise ValueError(f"expected finite numbers such as 6.5 or 6.5,7.0, got {text!r}")
+    return values
+
+
+def add_risk_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--risk-below",
+        nargs="+",
+        type=_argument_type(parse_cutoffs),
+        metavar="C",
+        help="cut-offs on the model's scale for the risk calibration and fairness scores, "
+        "e.g. 6.5 7.0 or 6.5,7.0 (default: the 20th and 35th percentile of the target)",
+    )
+
+
+HYPERPARAMETERS = "hyperparameters (training/config.py; all saved in the model card)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m training",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train and write the checkpoint + model card")
-    train.add_argument("--data", type=Path, required=True, help="student grades CSV")
-    train.add_argument("--out", type=Path, required=True, help="folder for cgpa_rnn.pt/.json")
-    add_config_arguments(train)
+    add_data_arguments(train)
+    train.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder for cgpa_rnn.pt/.json"
+    )
+    add_risk_arguments(train)
+    add_config_arguments(train.add_argument_group(HYPERPARAMETERS))
 
     evaluate = commands.add_parser("evaluate", help="cross-validate against the baselines")
-    evaluate.add_argument("--data", type=Path, required=True, help="student grades CSV")
+    add_data_arguments(evaluate)
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument("--repeats", type=int, default=5)
     evaluate.add_argument("--report", type=Path, default=Path("reports/eval"))
-    add_config_arguments(evaluate)
+    add_risk_arguments(evaluate)
+    add_config_arguments(evaluate.add_argument_group(HYPERPARAMETERS))
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Split-conformal interval half-widths, one per history length, from out-of-fold residuals."""
+"""Split-conformal interval half-widths, one per history length, from out-of-fold residuals;
+and the residuals themselves, which the card keeps for the predictive distribution (#16)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from app.model.card import RESIDUALS_KEPT
 
 METHOD = "cross-fitted split conformal (out-of-fold absolute residuals, per history length)"
 
@@ -16,6 +19,8 @@ class Calibration:
     half_width_by_length: dict[int, float]
     calibration_size: int
     size_by_length: dict[int, int]
+    # Signed residuals (target - prediction) per length, sorted, at most RESIDUALS_KEPT.
+    residuals_by_length: dict[int, list[float]]
 
 
 def conformal_quantile(residuals: np.ndarray, level: float) -> float:
@@ -27,17 +32,30 @@ def conformal_quantile(residuals: np.ndarray, level: float) -> float:
     return float(ordered[min(rank, len(ordered)) - 1])
 
 
+def kept_residuals(residuals: np.ndarray, most: int = RESIDUALS_KEPT) -> list[float]:
+    """Sorted; when there are more than `most`, that many evenly spaced order statistics
+    (the smallest and the largest included)."""
+    ordered = np.sort(residuals)
+    if len(ordered) > most:
+        ordered = ordered[np.round(np.linspace(0, len(ordered) - 1, most)).astype(np.int64)]
+    return [float(value) for value in ordered]
+
+
 def calibrate(
     residuals: np.ndarray, lengths: np.ndarray, max_history: int, level: float
 ) -> Calibration:
+    """`residuals` are signed (target - prediction); the interval uses their size."""
     if len(residuals) == 0:
         raise ValueError("no calibration residuals")
-    pooled = conformal_quantile(residuals, level)
+    sizes = np.abs(residuals)
+    pooled = conformal_quantile(sizes, level)
     widths: dict[int, float] = {}
-    sizes: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    kept: dict[int, list[float]] = {}
     for length in range(1, max_history + 1):
-        chosen = residuals[lengths == length]
-        sizes[length] = len(chosen)
+        chosen = lengths == length
+        counts[length] = int(chosen.sum())
         # A length with no held-out samples borrows the pooled width rather than none.
-        widths[length] = conformal_quantile(chosen, level) if len(chosen) else pooled
-    return Calibration(level, widths, len(residuals), sizes)
+        widths[length] = conformal_quantile(sizes[chosen], level) if counts[length] else pooled
+        kept[length] = kept_residuals(residuals[chosen])
+    return Calibration(level, widths, len(residuals), counts, kept)

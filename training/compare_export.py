@@ -8,7 +8,7 @@ the medians are printed, because the machine is shared and noisy. The rule the e
 follows: keep the hand fold only while it wins by more than noise (about 10%).
 
 Speed does not depend on the weights' values, so both modules come from one randomly
-initialised network with the shipped model's shapes (4 known colleges, 4 grades, the
+initialised network with the shipped model's shapes (4 known groups, 4 grades, the
 default hyperparameters); tests/training/test_compare_export.py checks they agree.
 """
 
@@ -27,7 +27,7 @@ from training.network import GradeSequenceNet
 from training.network_export import INTERVAL_SIGNS, compact_module, fold_ensemble
 
 BATCH_SIZES = (1, 8, 1000)
-EXAMPLE_COLLEGES = [115, 116, 165, 241]
+EXAMPLE_GROUPS = 4
 NOISE = 0.10  # differences below this fraction are not told apart on this machine
 
 
@@ -35,9 +35,9 @@ class StockGruPredictor(nn.Module):
     """The same forward contract as `CompactGradePredictor`, on a stock `torch.nn.GRU`.
 
     It shares the fold's rewrites 1-3 (one GRU of width K * H with block-diagonal weights,
-    standardisation in the weights, colleges as one-hot input columns) and none of its
-    layout or tanh rewrites: the GRU reads [grade, college one-hot] per step, and one matrix
-    product of [final state, colleges, grades] gives the linear path, the head and the
+    standardisation in the weights, groups as one-hot input columns) and none of its
+    layout or tanh rewrites: the GRU reads [grade, group one-hot] per step, and one matrix
+    product of [final state, groups, grades] gives the linear path, the head and the
     interval for every length, of which the student's own three columns are gathered.
     """
 
@@ -45,12 +45,12 @@ class StockGruPredictor(nn.Module):
         super().__init__()
         with torch.no_grad():
             tables = fold_ensemble(trained)
-            history, colleges = trained.max_history, len(trained.known_colleges)
+            history, groups = trained.max_history, trained.group_count
             width = tables["new_bias"].numel()
-            self.gru = nn.GRU(1 + colleges, width, batch_first=True).double()
+            self.gru = nn.GRU(1 + groups, width, batch_first=True).double()
             self.gru.weight_ih_l0.copy_(
                 torch.cat(
-                    [tables["grade_gates"].unsqueeze(1), tables["college_gate_differences"].t()],
+                    [tables["grade_gates"].unsqueeze(1), tables["group_gate_differences"].t()],
                     1,
                 )
             )
@@ -62,46 +62,48 @@ class StockGruPredictor(nn.Module):
             # Column 3 * (length - 1) + k: output k (grade, low, high) for that length.
             signs = torch.tensor(INTERVAL_SIGNS, dtype=torch.float64)
             half_width = trained.half_width_by_length.double()
-            # Rows: final state, colleges, grades (last, so shorter batches narrow them off).
-            weight = torch.zeros(width + colleges + history, history, 3, dtype=torch.float64)
+            # Rows: final state, groups, grades (last, so shorter batches narrow them off).
+            weight = torch.zeros(width + groups + history, history, 3, dtype=torch.float64)
             weight[:width] = tables["head"].view(width, 1, 1)
-            weight[width : width + colleges] = tables["college_offset_differences"].unsqueeze(2)
-            weight[width + colleges :] = tables["linear_weight"].unsqueeze(2)
+            weight[width : width + groups] = tables["group_offset_differences"].unsqueeze(2)
+            weight[width + groups :] = tables["linear_weight"].unsqueeze(2)
             bias = tables["unknown_offsets"].unsqueeze(1) + half_width.unsqueeze(1) * signs
         self.register_buffer("output_weight", weight.reshape(-1, 3 * history).contiguous())
         self.register_buffer("output_bias", bias.reshape(3 * history).contiguous())
-        self.register_buffer("known_colleges", trained.known_colleges.clone())
+        self.register_buffer("group_numbers", torch.arange(groups))
         self.register_buffer("step_numbers", torch.arange(history))
         self.register_buffer("output_columns", torch.tensor([-3, -2, -1]))
         self.register_buffer("zero", torch.zeros((), dtype=torch.float64))
         self.max_history: int = history
-        self.colleges: int = colleges
+        self.groups: int = groups
+        self.grade_floor: float = trained.grade_floor
+        self.grade_ceiling: float = trained.grade_ceiling
         self.width: int = width
         self.one: float = 1.0  # as in CompactGradePredictor: keeps addmm one operation
 
-    def forward(self, grades: Tensor, lengths: Tensor, college_codes: Tensor) -> Tensor:
+    def forward(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:
         steps = min(grades.size(1), self.max_history)
         grades = grades.narrow(1, 0, steps).to(torch.float64)
         lengths = lengths.clamp(1, steps)
         present = self.step_numbers.narrow(0, 0, steps) < lengths.unsqueeze(1)
         # `where`, not a multiply by the mask: padding may be NaN or inf and must not leak.
         grades = torch.where(present, grades, self.zero)
-        colleges = (college_codes.unsqueeze(1) == self.known_colleges).to(torch.float64)
-        per_step = colleges.unsqueeze(1).expand(-1, steps, -1)
+        groups = (group_indexes.unsqueeze(1) == self.group_numbers).to(torch.float64)
+        per_step = groups.unsqueeze(1).expand(-1, steps, -1)
         states, _ = self.gru(torch.cat([grades.unsqueeze(2), per_step], 2))  # [B, steps, W]
         last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, self.width)
         final_state = states.gather(1, last).squeeze(1)
-        weight = self.output_weight.narrow(0, 0, self.width + self.colleges + steps)
-        inputs = torch.cat([final_state, colleges, grades], 1)
+        weight = self.output_weight.narrow(0, 0, self.width + self.groups + steps)
+        inputs = torch.cat([final_state, groups, grades], 1)
         by_length = torch.addmm(self.output_bias, inputs, weight, alpha=self.one)
         columns = torch.add(self.output_columns, lengths.unsqueeze(1), alpha=3)
-        return by_length.gather(1, columns).clamp(0.0, 10.0)
+        return by_length.gather(1, columns).clamp(self.grade_floor, self.grade_ceiling)
 
 
 def example_network(seed: int = 3) -> GradeSequenceNet:
     """Random weights everywhere (not the zero head of a fresh network), shipped shapes."""
     torch.manual_seed(seed)
-    network = GradeSequenceNet(EXAMPLE_COLLEGES, 4, 7.0, 0.9, TrainingConfig())
+    network = GradeSequenceNet(EXAMPLE_GROUPS, 4, 7.0, 0.9, TrainingConfig())
     with torch.no_grad():
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
@@ -113,7 +115,7 @@ def example_inputs(batch: int, seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
     generator = torch.Generator().manual_seed(seed)
     grades = torch.rand(batch, 4, generator=generator, dtype=torch.float64) * 10
     lengths = torch.randint(1, 5, (batch,), generator=generator)
-    choices = torch.tensor([*EXAMPLE_COLLEGES, -1, 999])
+    choices = torch.tensor([*range(EXAMPLE_GROUPS), -1, 99])  # known, none, out of range
     return grades, lengths, choices[torch.randint(0, len(choices), (batch,), generator=generator)]
 
 

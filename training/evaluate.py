@@ -1,11 +1,17 @@
 """Measure the project's RNN against the baselines on identical splits of the students.
 
-The accuracy target is the one the issues define: students with a complete record, their
-first `max_history` grades -> the next one. A split divides those complete students into a
-training and a test part; students with an incomplete record are never tested, so they
-join every training part of the project's RNN (which learns from every prefix of every
-history). Early stopping and conformal calibration happen inside the training part only
-(see `training.fit`), so the test part is never looked at before it is scored.
+Two targets, on the same splits. The headline one: students with the longest history, their
+first `max_history` grades -> the next one, against every baseline. And every history length
+k: the test students' (first k grades -> grade k + 1) pairs, against one linear regression with
+the group one-hot per length trained on the same training students.
+
+A split names the test students; every other student is training data for every model (the
+RNN learns from every prefix of every training history). Cross-validation folds are drawn
+separately from the students with the longest history and from the other students with at
+least two grades, so each fold has its share of both; a stratum with fewer students than
+folds is never tested (it joins every training part). Early stopping and conformal
+calibration happen inside the training part only (see `training.fit`), so the test part is
+never looked at before it is scored.
 """
 
 from __future__ import annotations
@@ -17,13 +23,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.model_selection import RepeatedKFold, train_test_split
 
-from training.baselines import BASELINES
+from training.baselines import BASELINES, GROUP_BASELINE, linear_regression_per_length
 from training.config import TrainingConfig
-from training.data import StudentTable, complete_student_ids, final_samples, prefix_samples
+from training.data import (
+    DataError,
+    StudentTable,
+    complete_student_ids,
+    final_samples,
+    prefix_samples,
+)
 from training.fit import predict, train_project_model
 
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
+PER_LENGTH_BASELINE = GROUP_BASELINE + ", per history length"
 
 
 @dataclass
@@ -34,24 +47,25 @@ class SplitResult:
     predictions: dict[str, np.ndarray]
     seconds: dict[str, float]
     interval: np.ndarray  # [N, 2] project model's 90% interval on the accuracy target
-    # The project model on every prefix of the test students' histories, for per-length scores.
+    # Every prefix of the test students' histories, for the per-length scores: the project
+    # model's outputs and the per-length linear regression's predictions on the same rows.
     prefix_targets: np.ndarray
     prefix_outputs: np.ndarray  # [N, 3] grade, low, high
+    prefix_baseline: np.ndarray  # [N]
     prefix_lengths: np.ndarray
     half_width_by_length: dict[int, float] = field(default_factory=dict)
+    # The signed out-of-fold residuals this split's card would carry, for the risk scores.
+    residuals_by_length: dict[int, list[float]] = field(default_factory=dict)
 
 
 def evaluate_split(
-    table: StudentTable,
-    train_ids: list[int],
-    test_ids: list[int],
-    max_history: int,
-    config: TrainingConfig,
+    table: StudentTable, test_ids: list[int], max_history: int, config: TrainingConfig
 ) -> SplitResult:
-    complete = set(complete_student_ids(table))
-    never_tested = [i for i in range(len(table.students)) if i not in complete]
-    train_final = final_samples(table.students, train_ids, max_history)
-    test_final = final_samples(table.students, test_ids, max_history)
+    """Train every model on the students not in `test_ids` and score it on those."""
+    tested = set(test_ids)
+    train_ids = [i for i in range(len(table.students)) if i not in tested]
+    train_final = final_samples(table, train_ids, max_history)
+    test_final = final_samples(table, test_ids, max_history)
 
     predictions: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
@@ -60,13 +74,12 @@ def evaluate_split(
         predictions[name] = baseline(train_final, test_final, config)
         seconds[name] = time.perf_counter() - started
 
-    fit, calibration = train_project_model(
-        table, list(train_ids) + never_tested, max_history, config
-    )
+    fit, calibration = train_project_model(table, train_ids, max_history, config)
     seconds[PROJECT_MODEL] = fit.seconds
     outputs = predict(fit.network, test_final)
     predictions[PROJECT_MODEL] = outputs[:, 0]
-    test_prefixes = prefix_samples(table.students, sorted(test_ids), max_history)
+    test_prefixes = prefix_samples(table, sorted(test_ids), max_history)
+    train_prefixes = prefix_samples(table, train_ids, max_history)
     return SplitResult(
         targets=test_final.targets.astype(np.float64),
         predictions=predictions,
@@ -74,23 +87,45 @@ def evaluate_split(
         interval=outputs[:, 1:],
         prefix_targets=test_prefixes.targets.astype(np.float64),
         prefix_outputs=predict(fit.network, test_prefixes),
+        prefix_baseline=linear_regression_per_length(train_prefixes, test_prefixes),
         prefix_lengths=test_prefixes.lengths,
         half_width_by_length=calibration.half_width_by_length,
+        residuals_by_length=calibration.residuals_by_length,
     )
 
 
-def seed_split_ids(table: StudentTable) -> tuple[list[int], list[int]]:
-    """The original notebook's split: 20% of the complete students, random_state=42."""
-    train_ids, test_ids = train_test_split(
-        complete_student_ids(table), test_size=0.2, random_state=42
-    )
-    return list(train_ids), list(test_ids)
+def seed_split_ids(table: StudentTable) -> list[int]:
+    """The original notebook's test part: 20% of the complete students, random_state=42."""
+    complete = complete_student_ids(table)
+    if len(complete) < 5:
+        raise DataError(
+            table.source,
+            None,
+            None,
+            f"only {len(complete)} students have the longest history; the seed split's 20% "
+            "test part needs at least 5",
+        )
+    _, test_ids = train_test_split(complete, test_size=0.2, random_state=42)
+    return list(test_ids)
 
 
 def cross_validation_ids(
     table: StudentTable, folds: int, repeats: int, seed: int
-) -> Iterator[tuple[list[int], list[int]]]:
-    complete = np.array(complete_student_ids(table))
+) -> Iterator[list[int]]:
+    """The test students of each of folds x repeats splits (see the module docstring)."""
+    complete = complete_student_ids(table)
+    if len(complete) < folds:
+        raise DataError(
+            table.source,
+            None,
+            None,
+            f"only {len(complete)} students have the longest history; {folds}-fold "
+            "cross-validation needs at least that many (--folds)",
+        )
+    longest = set(complete)
+    others = [i for i, s in enumerate(table.students) if len(s.history) >= 2 and i not in longest]
+    strata = [np.array(ids) for ids in (complete, others) if len(ids) >= folds]
     splitter = RepeatedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
-    for train_index, test_index in splitter.split(complete):
-        yield complete[train_index].tolist(), complete[test_index].tolist()
+    parts = [[stratum[test] for _, test in splitter.split(stratum)] for stratum in strata]
+    for split in zip(*parts, strict=True):
+        yield sorted(np.concatenate(split).tolist())

@@ -17,8 +17,11 @@ import torch
 
 from app.model.card import (
     FORMAT_VERSION,
-    NO_COLLEGE,
+    UNKNOWN_GROUP_INDEX,
     GoldenExample,
+    GradeRange,
+    GradeScale,
+    GroupSpec,
     IntervalSpec,
     ModelCard,
     sha256_hex,
@@ -31,24 +34,38 @@ CHECKPOINT_NAME = "cgpa_rnn.pt"
 CARD_NAME = "cgpa_rnn.json"
 MODEL_MAJOR_VERSION = "1.0.0"
 
+GroupCode = int | str
+# Golden histories on a 0-10 scale, mapped onto the model's scale; a full history of a
+# longer model repeats them.
+_BASE = (7.1, 7.4, 7.9, 8.0, 8.2, 8.3, 8.4, 8.5, 8.6, 8.7)
+
 
 @dataclass(frozen=True)
 class GoldenInput:
     grades: tuple[float, ...]
-    college_code: int | None
+    college_code: GroupCode | None
 
 
-def golden_inputs(known_colleges: Sequence[int], max_history: int) -> list[GoldenInput]:
-    """A full history with a known college, the shortest, a middle one, unknown colleges."""
-    common = 165 if 165 in known_colleges else (known_colleges[0] if known_colleges else None)
-    unknown = max([*known_colleges, 998]) + 1  # 999 for this data: a code never seen
-    base = (7.1, 7.4, 7.9, 8.0, 8.2, 8.3, 8.4, 8.5, 8.6, 8.7)
+def golden_inputs(
+    codes: Sequence[GroupCode], max_history: int, scale: tuple[float, float] = (0.0, 10.0)
+) -> list[GoldenInput]:
+    """A four-grade history with a known group, the shortest, a middle one, unknown and
+    missing groups, and the longest history the model takes."""
+    common = 165 if 165 in codes else (codes[0] if codes else None)
+    unknown = _unknown_code(codes)
+    low, high = scale
+
+    def on_scale(*grades: float) -> tuple[float, ...]:
+        return tuple(round(low + (high - low) * grade / 10, 2) for grade in grades[:max_history])
+
+    longest = [_BASE[i % len(_BASE)] for i in range(max_history)]
     chosen = [
-        GoldenInput(base[: min(4, max_history)], common),
-        GoldenInput((6.5,), common),
-        GoldenInput((5.8, 6.2, 6.0)[:max_history], common),
-        GoldenInput((7.5, 7.0)[:max_history], unknown),
-        GoldenInput((8.4, 8.1, 7.6)[:max_history], None),
+        GoldenInput(on_scale(*_BASE[:4]), common),
+        GoldenInput(on_scale(6.5), common),
+        GoldenInput(on_scale(5.8, 6.2, 6.0), common),
+        GoldenInput(on_scale(7.5, 7.0), unknown),
+        GoldenInput(on_scale(8.4, 8.1, 7.6), None),
+        GoldenInput(on_scale(*longest), common),
     ]
     unique: list[GoldenInput] = []
     for example in chosen:
@@ -57,22 +74,34 @@ def golden_inputs(known_colleges: Sequence[int], max_history: int) -> list[Golde
     return unique
 
 
+def _unknown_code(codes: Sequence[GroupCode]) -> GroupCode | None:
+    """A code of the codes' type that the model has never seen (999 for the Kaggle data)."""
+    if not codes:
+        return None
+    if isinstance(codes[0], int):
+        return max([*codes, 998]) + 1  # type: ignore[list-item]
+    unknown = "unknown"
+    while unknown in codes:
+        unknown += "?"
+    return unknown
+
+
 @torch.no_grad()
-def run_module(module: torch.nn.Module, inputs: Sequence[GoldenInput]) -> torch.Tensor:
+def run_module(
+    module: torch.nn.Module, inputs: Sequence[GoldenInput], codes: Sequence[GroupCode]
+) -> torch.Tensor:
     """One padded batch through the module, the way the service calls it."""
     width = max(len(example.grades) for example in inputs)
     grades = torch.zeros(len(inputs), width, dtype=torch.float64)
     for row, example in enumerate(inputs):
         grades[row, : len(example.grades)] = torch.tensor(example.grades, dtype=torch.float64)
     lengths = torch.tensor([len(example.grades) for example in inputs], dtype=torch.int64)
-    colleges = torch.tensor(
-        [
-            NO_COLLEGE if example.college_code is None else example.college_code
-            for example in inputs
-        ],
+    index: dict[GroupCode | None, int] = {code: at for at, code in enumerate(codes)}
+    group_indexes = torch.tensor(
+        [index.get(example.college_code, UNKNOWN_GROUP_INDEX) for example in inputs],
         dtype=torch.int64,
     )
-    return module(grades, lengths, colleges)
+    return module(grades, lengths, group_indexes)
 
 
 def checkpoint_bytes(scripted: torch.jit.ScriptModule) -> bytes:
@@ -88,8 +117,12 @@ def export(
     data_path: Path,
     seed: int,
     hyperparameters: dict[str, Any],
-    known_colleges: list[int],
+    scale: tuple[float, float],
+    term_count: int,
+    group: GroupSpec,
     max_history: int,
+    grade_ranges: Sequence[tuple[float, float]],
+    grade_means: Sequence[float],
     calibration: Calibration,
     metrics: dict[str, Any],
     training_command: str,
@@ -99,9 +132,9 @@ def export(
     checkpoint_sha = sha256_hex(payload)
     # Golden outputs come from the bytes that will be on disk, loaded with no project code.
     reloaded = torch.jit.load(io.BytesIO(payload))
-    inputs = golden_inputs(known_colleges, max_history)
+    inputs = golden_inputs(group.codes, max_history, scale)
     with torch.inference_mode():
-        outputs = run_module(reloaded, inputs).tolist()
+        outputs = run_module(reloaded, inputs, group.codes).tolist()
     golden = [
         GoldenExample(
             grades=list(example.grades),
@@ -123,14 +156,19 @@ def export(
         data_sha256=sha256_of_file(data_path),
         seed=seed,
         hyperparameters=hyperparameters,
+        grade_scale=GradeScale(low=scale[0], high=scale[1]),
+        term_count=term_count,
         min_history=1,
         max_history=max_history,
-        colleges=known_colleges,
+        group=group,
+        grade_range_by_position=[GradeRange(low=low, high=high) for low, high in grade_ranges],
+        grade_mean_by_position=list(grade_means),
         interval=IntervalSpec(
             level=calibration.level,
             method=METHOD,
             half_width_by_length=calibration.half_width_by_length,
             calibration_size=calibration.calibration_size,
+            residuals_by_length=calibration.residuals_by_length,
         ),
         metrics=metrics,
         golden_examples=golden,

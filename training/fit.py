@@ -1,10 +1,12 @@
-"""Train the ensemble: full-batch Adam, per-member early stopping, out-of-fold residuals.
+"""Train the ensemble: Adam, per-member early stopping, out-of-fold residuals.
 
 Each ensemble member k is trained on all students except cross-fitting fold k, stops early
 on fold k, and predicts fold k for the conformal calibration. Holding out whole students
-(all their prefixes together) keeps one student's later semesters from leaking into the
+(all their prefixes together) keeps one student's later terms from leaking into the
 evaluation of their earlier ones. All members train at once as one batched network, so a
-fit costs one network's passes, not five (fit times: docs/accuracy.md).
+fit costs one network's passes, not five (fit times: docs/accuracy.md). Up to
+`batch_size` rows (the shared data set's ~700) train full-batch, one step per epoch; more
+rows take several shuffled batches per epoch.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from training.network import GradeSequenceNet
 @dataclass
 class FitResult:
     network: GradeSequenceNet
-    # Out-of-fold absolute residuals (raw grade scale) and the history length of each.
+    # Out-of-fold signed residuals (target - prediction, raw grade scale) and the history
+    # length of each.
     calibration_residuals: np.ndarray
     calibration_lengths: np.ndarray
     stopped_epochs: list[int]  # best epoch of each member
@@ -50,8 +53,10 @@ def train_project_model(
 ) -> tuple[FitResult, Calibration]:
     """The real training path, shared by `train` and every evaluation fold: fit the
     ensemble on every prefix of these students, then calibrate its interval."""
-    samples = prefix_samples(table.students, sorted(student_ids), max_history)
-    fit = fit_network(samples, table.colleges, max_history, config, progress=progress)
+    samples = prefix_samples(table, sorted(student_ids), max_history)
+    fit = fit_network(
+        samples, len(table.groups), max_history, config, scale=table.scale, progress=progress
+    )
     calibration = calibrate(
         fit.calibration_residuals, fit.calibration_lengths, max_history, config.interval_level
     )
@@ -71,9 +76,10 @@ def member_folds(student_ids: np.ndarray, members: int, seed: int) -> np.ndarray
 
 def fit_network(
     samples: Samples,
-    known_colleges: list[int],
+    group_count: int,
     max_history: int,
     config: TrainingConfig,
+    scale: tuple[float, float] = (0.0, 10.0),
     progress: bool = False,
 ) -> FitResult:
     if config.ensemble_size < 2:
@@ -86,39 +92,49 @@ def fit_network(
     all_grades = np.concatenate([samples.grades[present], samples.targets])
     grade_std = float(all_grades.std()) or 1.0
     network = GradeSequenceNet(
-        known_colleges, max_history, float(all_grades.mean()), grade_std, config
+        group_count, max_history, float(all_grades.mean()), grade_std, config, scale
     )
 
     folds = torch.from_numpy(member_folds(samples.student_ids, config.ensemble_size, config.seed))
     held_out = folds.unsqueeze(0) == torch.arange(config.ensemble_size).unsqueeze(1)  # [K, N]
     trained_on = (~held_out).float()
-    held_out_weight = held_out.float()
-    if bool((held_out_weight.sum(1) == 0).any()):
+    if bool((held_out.sum(1) == 0).any()):
         raise ValueError("too few students for the ensemble's cross-fitting folds")
 
     grades = torch.from_numpy(samples.grades)
     lengths = torch.from_numpy(samples.lengths)
     standardised, lengths = network.standardise(grades, lengths)
-    slots = network.college_slots(torch.from_numpy(samples.college_codes))
+    slots = network.group_slots(torch.from_numpy(samples.group_indexes))
     targets = (torch.from_numpy(samples.targets) - network.grade_mean) / network.grade_std
+    validation = _HeldOutRows(held_out, standardised, lengths, slots, targets)
+    strength = linear_l2_strength(trained_on, config)
 
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     best_loss = torch.full((config.ensemble_size,), float("inf"))
     best_epoch = [0] * config.ensemble_size
     best_state = {name: p.detach().clone() for name, p in network.named_parameters()}
+    # Patience counts optimiser steps; it is checked once per epoch.
+    steps_per_epoch = -(-len(samples) // config.batch_size)
+    patience = -(-config.patience // steps_per_epoch)
     epochs = tqdm(range(config.max_epochs), desc="training", unit="epoch", disable=not progress)
     for epoch in epochs:
-        hidden_college = torch.rand(slots.shape, generator=generator) < config.college_dropout
-        training_slots = torch.where(hidden_college, network.unknown_slot, slots)
-        predicted = network.member_predictions(standardised, lengths, training_slots)
-        squared_error = (predicted - targets.unsqueeze(0)) ** 2
-        member_loss = (squared_error * trained_on).sum(1) / trained_on.sum(1)
-        loss = (member_loss + _penalties(network, config)).sum()
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
+        for rows in _batches(len(samples), steps_per_epoch, generator):
+            hidden_group = torch.rand(rows.shape, generator=generator) < config.group_dropout
+            training_slots = torch.where(hidden_group, network.unknown_slot, slots[rows])
+            predicted = network.member_predictions(
+                standardised[rows].unsqueeze(0),
+                lengths[rows].unsqueeze(0),
+                training_slots.unsqueeze(0),
+            )
+            squared_error = (predicted - targets[rows].unsqueeze(0)) ** 2
+            weight = trained_on[:, rows]
+            member_loss = (squared_error * weight).sum(1) / weight.sum(1).clamp(min=1.0)
+            loss = (member_loss + _penalties(network, config, strength)).sum()
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
 
-        validation_loss = _held_out_loss(network, standardised, lengths, slots, targets, held_out)
+        validation_loss = validation.loss(network)
         improved = validation_loss < best_loss
         if bool(improved.any()):
             best_loss = torch.where(improved, validation_loss, best_loss)
@@ -127,65 +143,88 @@ def fit_network(
             for member in improved.nonzero().flatten().tolist():
                 best_epoch[member] = epoch
         epochs.set_postfix(held_out_loss=f"{float(best_loss.mean()):.3f}", refresh=False)
-        if epoch - max(best_epoch) >= config.patience:
+        if epoch - max(best_epoch) >= patience:
             epochs.close()
-            break  # every member has gone `patience` epochs without improving
+            break  # every member has gone `patience` optimiser steps without improving
 
     with torch.no_grad():
         for name, parameter in network.named_parameters():
             parameter.copy_(best_state[name])
     network.eval()
 
-    residuals = _out_of_fold_residuals(network, standardised, lengths, slots, samples, held_out)
     return FitResult(
         network=network,
-        calibration_residuals=residuals,
+        calibration_residuals=validation.residuals(network, samples.targets),
         calibration_lengths=samples.lengths.copy(),
         stopped_epochs=best_epoch,
         seconds=time.perf_counter() - started,
     )
 
 
-def _penalties(network: GradeSequenceNet, config: TrainingConfig) -> Tensor:
-    """Per-member L2 penalty: [members]."""
+def _batches(count: int, pieces: int, generator: torch.Generator) -> list[Tensor]:
+    """The rows of each optimiser step of one epoch: all of them in order for one piece
+    (full-batch training, as every model of the shared data set is trained), else a fresh
+    shuffle cut into `pieces` batches of about equal size."""
+    if pieces == 1:
+        return [torch.arange(count)]
+    return list(torch.randperm(count, generator=generator).tensor_split(pieces))
+
+
+class _HeldOutRows:
+    """Each member's own held-out rows, side by side ([members, rows], padded with a zero
+    weight), so that validating costs one pass over the training data, not one per member."""
+
+    def __init__(
+        self,
+        held_out: Tensor,
+        standardised: Tensor,
+        lengths: Tensor,
+        slots: Tensor,
+        targets: Tensor,
+    ) -> None:
+        counts = held_out.sum(1)
+        width = int(counts.max())
+        order = torch.argsort((~held_out).to(torch.int8), dim=1, stable=True)
+        self.rows = order[:, :width]  # [K, width]: member k's held-out rows first, in order
+        self.weight = (torch.arange(width).unsqueeze(0) < counts.unsqueeze(1)).float()
+        self.inputs = (standardised[self.rows], lengths[self.rows], slots[self.rows])
+        self.targets = targets[self.rows]
+
+    @torch.no_grad()
+    def predictions(self, network: GradeSequenceNet) -> Tensor:
+        return network.member_predictions(*self.inputs)  # [K, width], standardised
+
+    def loss(self, network: GradeSequenceNet) -> Tensor:
+        squared_error = (self.predictions(network) - self.targets) ** 2
+        return (squared_error * self.weight).sum(1) / self.weight.sum(1)
+
+    def residuals(self, network: GradeSequenceNet, targets: np.ndarray) -> np.ndarray:
+        """target - prediction of the one member that never trained on that row, the
+        prediction clamped to the scale as the served one is; in the rows' order."""
+        raw = self.predictions(network) * network.grade_std + network.grade_mean
+        served = raw.clamp(network.grade_floor, network.grade_ceiling)
+        predicted = torch.zeros(len(targets))
+        kept = self.weight > 0
+        predicted[self.rows[kept]] = served[kept]
+        return (targets - predicted.numpy()).astype(np.float64)
+
+
+def _penalties(network: GradeSequenceNet, config: TrainingConfig, strength: Tensor) -> Tensor:
+    """Per-member L2 penalty: [members]. `strength` scales each member's linear one
+    (`linear_l2_strength`); the recurrent one stays fixed."""
 
     def per_member(parameters: list[torch.nn.Parameter]) -> Tensor:
         return sum(p.pow(2).flatten(1).sum(1) for p in parameters)
 
-    return config.linear_l2 * per_member(network.linear_parameters()) + (
+    return strength * config.linear_l2 * per_member(network.linear_parameters()) + (
         config.recurrent_l2 * per_member(network.recurrent_parameters())
     )
 
 
-@torch.no_grad()
-def _held_out_loss(
-    network: GradeSequenceNet,
-    standardised: Tensor,
-    lengths: Tensor,
-    slots: Tensor,
-    targets: Tensor,
-    held_out: Tensor,
-) -> Tensor:
-    predicted = network.member_predictions(standardised, lengths, slots)
-    weight = held_out.float()
-    return (((predicted - targets.unsqueeze(0)) ** 2) * weight).sum(1) / weight.sum(1)
-
-
-@torch.no_grad()
-def _out_of_fold_residuals(
-    network: GradeSequenceNet,
-    standardised: Tensor,
-    lengths: Tensor,
-    slots: Tensor,
-    samples: Samples,
-    held_out: Tensor,
-) -> np.ndarray:
-    """|target - prediction of the one member that never trained on that student|."""
-    predicted = network.member_predictions(standardised, lengths, slots)  # [K, N]
-    own_member = held_out.float().argmax(0)
-    out_of_fold = predicted.gather(0, own_member.unsqueeze(0)).squeeze(0)
-    raw = out_of_fold * network.grade_std + network.grade_mean
-    return np.abs(samples.targets - raw.clamp(0.0, 10.0).numpy()).astype(np.float64)
+def linear_l2_strength(trained_on: Tensor, config: TrainingConfig) -> Tensor:
+    """Per member, 1 up to `l2_reference_rows` training rows, reference / rows beyond."""
+    rows = trained_on.sum(1)
+    return (config.l2_reference_rows / rows).clamp(max=1.0)
 
 
 @torch.no_grad()
@@ -194,6 +233,6 @@ def predict(network: torch.nn.Module, samples: Samples) -> np.ndarray:
     output = network(
         torch.from_numpy(samples.grades),
         torch.from_numpy(samples.lengths),
-        torch.from_numpy(samples.college_codes),
+        torch.from_numpy(samples.group_indexes),
     )
     return output.numpy().astype(np.float64)

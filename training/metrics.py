@@ -12,7 +12,7 @@ import numpy as np
 
 from training.config import TrainingConfig
 from training.data import StudentTable
-from training.evaluate import MODEL_NAMES, PROJECT_MODEL, SplitResult
+from training.evaluate import MODEL_NAMES, PER_LENGTH_BASELINE, PROJECT_MODEL, SplitResult
 
 REGRESSION_KEYS = ["mse", "mae", "rmse", "r2", "train_seconds"]
 
@@ -59,15 +59,18 @@ def split_metrics(result: SplitResult) -> dict[str, dict[str, float]]:
 
 
 def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
-    """The project model on the test students' prefixes, by history length."""
+    """The project model on the test students' prefixes, by history length, with the
+    per-length linear regression's MSE on the same rows."""
     scores = {}
     for length in np.unique(result.prefix_lengths).tolist():
         chosen = result.prefix_lengths == length
         targets = result.prefix_targets[chosen]
         outputs = result.prefix_outputs[chosen]
+        baseline = regression_metrics(targets, result.prefix_baseline[chosen])
         scores[int(length)] = {
             **regression_metrics(targets, outputs[:, 0]),
             **interval_metrics(targets, outputs[:, 1:]),
+            "baseline_mse": baseline["mse"],
             "count": int(chosen.sum()),
         }
     return scores
@@ -75,6 +78,21 @@ def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
 
 def _mean_std(values: list[float]) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+
+
+def paired_comparison(project: np.ndarray, other: np.ndarray) -> dict[str, float]:
+    """The project's MSE against another model's, fold by fold on identical folds."""
+    difference = project - other
+    return {
+        "project_wins_folds": int((project < other).sum()),
+        "folds": len(other),
+        "mean_mse_difference": float(difference.mean()),
+        # Paired over identical folds. Repeated-CV folds overlap, so this understates the
+        # real uncertainty: a gap inside two of these is called a tie.
+        "difference_standard_error": float(difference.std(ddof=1) / np.sqrt(len(other)))
+        if len(other) > 1
+        else float("nan"),
+    }
 
 
 def summarise(
@@ -94,20 +112,12 @@ def summarise(
         }
 
     project_mse = np.array([fold[PROJECT_MODEL]["mse"] for fold in evaluation.folds])
-    head_to_head = {}
-    for name in MODEL_NAMES[:-1]:
-        other = np.array([fold[name]["mse"] for fold in evaluation.folds])
-        difference = project_mse - other
-        head_to_head[name] = {
-            "project_wins_folds": int((project_mse < other).sum()),
-            "folds": len(other),
-            "mean_mse_difference": float(difference.mean()),
-            # Paired over identical folds. Repeated-CV folds overlap, so this understates
-            # the real uncertainty: a gap inside two of these is called a tie.
-            "difference_standard_error": float(difference.std(ddof=1) / np.sqrt(len(other)))
-            if len(other) > 1
-            else float("nan"),
-        }
+    head_to_head = {
+        name: paired_comparison(
+            project_mse, np.array([fold[name]["mse"] for fold in evaluation.folds])
+        )
+        for name in MODEL_NAMES[:-1]
+    }
 
     targets = np.concatenate([r.targets for r in evaluation.all_results])
     intervals = np.concatenate([r.interval for r in evaluation.all_results])
@@ -128,17 +138,30 @@ def summarise(
         covered = (pooled_targets >= pooled_outputs[:, 1]) & (
             pooled_targets <= pooled_outputs[:, 2]
         )
+        project_folds = np.array([scores["mse"] for scores in chosen])
+        baseline_folds = np.array([scores["baseline_mse"] for scores in chosen])
         by_length[length] = {
-            "mse": _mean_std([scores["mse"] for scores in chosen]),
+            "mse": _mean_std(project_folds.tolist()),
             "mae": _mean_std([scores["mae"] for scores in chosen]),
+            "baseline_mse": _mean_std(baseline_folds.tolist()),
+            "versus_baseline": paired_comparison(project_folds, baseline_folds),
             "coverage_pooled": float(covered.mean()),
             "mean_width": float(np.mean(pooled_outputs[:, 2] - pooled_outputs[:, 1])),
             "predictions": len(pooled_targets),
         }
 
+    low, high = table.scale
     return {
-        "data": {"file": table.source.name, "summary": table.summary()},
-        "target": f"complete students: grades 1..{history} -> grade {history + 1}",
+        "data": {
+            "file": table.source.name,
+            "summary": table.summary(),
+            "scale": [low, high],
+            "terms": table.term_count,
+            "group_label": table.group_label,
+            "group_codes": len(table.groups),
+        },
+        "target": f"students with the longest history: grades 1..{history} -> grade {history + 1}",
+        "per_length_baseline": PER_LENGTH_BASELINE,
         "folds": folds,
         "repeats": repeats,
         "fold_seed": config.seed,

@@ -22,16 +22,16 @@ grade x standardised; l is a student's history length.
    keeps them out of that constant. On the GRU inputs the constant joins the input bias:
    padding steps then see -a * m / s instead of 0, but the GRU is causal and only the state
    after step l is read. The output scale (* s + m) folds into the head, weights and offsets.
-3. Colleges as one-hot columns. What a college adds (its embedding through the input
-   weights, its offset) is a row of a table: the unknown slot's row becomes the bias and a
-   known college's column adds its difference from it. Codes are unique, so a known code
-   matches one column and any other code (-1 included) none, which is the unknown slot, as in
-   training. The reset and update gates' hidden biases add to their input biases, since
-   sigmoid(i + b_i + U h + b_h) only sees the sum; the new gate's stays on the hidden side,
-   inside r * (U_n h + b_n).
+3. Groups as one-hot columns. What a group adds (its embedding through the input weights,
+   its offset) is a row of a table: the unknown slot's row becomes the bias and a known
+   group's column adds its difference from it. Column g matches group index g, so a known
+   index matches one column and any other (-1, or an index past the known groups) none, which
+   is the unknown slot, as in training. The reset and update gates' hidden biases add to
+   their input biases, since sigmoid(i + b_i + U h + b_h) only sees the sum; the new gate's
+   stays on the hidden side, inside r * (U_n h + b_n).
 4. Layout (`batch_last_layout`). Activations are [rows, batch], so each gate of each step is
    a contiguous block of rows. Everything that depends on the inputs alone is one matrix
-   product of the [colleges + grades, batch] input: every step's input-side gates, and per
+   product of the [groups + grades, batch] input: every step's input-side gates, and per
    length the linear prediction with the interval's half-width (which depends on l only)
    subtracted and added. The student's three rows are gathered by length, then clamped, the
    order `GradeSequenceNet.forward` uses too.
@@ -59,8 +59,8 @@ INTERVAL_SIGNS = (0.0, -1.0, 1.0)
 
 
 class CompactGradePredictor(nn.Module):
-    """forward(grades float64[B, T], lengths int64[B], college_codes int64[B]) -> float64[B, 3]:
-    per student the prediction and the interval's low and high end, on the 0-10 scale."""
+    """forward(grades float64[B, T], lengths int64[B], group_indexes int64[B]) -> float64[B, 3]:
+    per student the prediction and the interval's low and high end, clamped to the scale."""
 
     # Annotated here: TorchScript ignores annotations in __init__. (No `from __future__
     # import annotations` in this file: it turns this one into a string TorchScript cannot read.)
@@ -74,20 +74,20 @@ class CompactGradePredictor(nn.Module):
         for name, value in layout.items():
             self.register_buffer(name, value.contiguous())
         self.max_history: int = trained.max_history
-        self.colleges: int = len(trained.known_colleges)
+        self.groups: int = trained.group_count
         self.hidden_width: int = tables["new_bias"].numel()
         # How `input_matrix @ inputs` splits: per step [reset; update] and new gate, then
         # the per-length linear rows.
         self.split_sizes = [2 * self.hidden_width, self.hidden_width] * (self.max_history) + [
             3 * self.max_history
         ]
-        self.register_buffer("known_colleges", trained.known_colleges.clone().view(-1, 1))
+        self.register_buffer("group_numbers", torch.arange(trained.group_count).view(-1, 1))
         self.register_buffer("step_numbers", torch.arange(trained.max_history).view(-1, 1))
         # Row 3 * (length - 1) + k of the linear rows is output k for that length.
         self.register_buffer("output_rows", torch.tensor([[-3], [-2], [-1]]))
         self.register_buffer("zero", torch.zeros((), dtype=torch.float64))
-        self.grade_floor: float = 0.0
-        self.grade_ceiling: float = 10.0
+        self.grade_floor: float = trained.grade_floor
+        self.grade_ceiling: float = trained.grade_ceiling
         # A float attribute, not a constant: with a constant alpha of 1, TorchScript splits
         # every addmm into mm + add (one more operation and one more buffer each).
         self.one: float = 1.0
@@ -95,15 +95,15 @@ class CompactGradePredictor(nn.Module):
         self.register_buffer("grade_mean", trained.grade_mean.double())
         self.register_buffer("grade_std", trained.grade_std.double())
 
-    def forward(self, grades: Tensor, lengths: Tensor, college_codes: Tensor) -> Tensor:
+    def forward(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:
         steps = min(grades.size(1), self.max_history)
         grades = grades.narrow(1, 0, steps).to(torch.float64)  # float32 is accepted too
-        input_matrix = self.input_matrix.narrow(1, 0, self.colleges + steps)
+        input_matrix = self.input_matrix.narrow(1, 0, self.groups + steps)
         lengths = lengths.clamp(1, steps)
         present = self.step_numbers.narrow(0, 0, steps) < lengths  # [steps, B]
         # `where`, not a multiply by the mask: padding may be NaN or inf and must not leak.
         inputs = torch.cat(  # [C + steps, B]; the boolean one-hot is promoted to float
-            [college_codes == self.known_colleges, torch.where(present, grades.t(), self.zero)]
+            [group_indexes == self.group_numbers, torch.where(present, grades.t(), self.zero)]
         )
         one = self.one
         pieces = torch.addmm(self.input_bias, input_matrix, inputs, alpha=one).split(
@@ -135,7 +135,7 @@ def compact_module(trained: GradeSequenceNet) -> torch.jit.ScriptModule:
 
 def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
     """Rewrites 1-3 of the module docstring: the ensemble as one GRU of width K * H and
-    one linear path, in float64 and raw grade units, with a college as a table row."""
+    one linear path, in float64 and raw grade units, with a group as a table row."""
     members, hidden = trained.head_weight.shape
     width = members * hidden
     history = trained.max_history
@@ -159,15 +159,15 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
         hidden_weights[:, block, block] = gate_hidden[member].transpose(1, 2)
     hidden_bias = by_gate(trained.hidden_bias)  # [3, width]
 
-    # Per college slot: embedding -> gates plus the input bias; the reset and update gates'
+    # Per group slot: embedding -> gates plus the input bias; the reset and update gates'
     # hidden biases simply add, so they move here too (the new gate's sits inside the reset
     # product and stays on the hidden side).
-    from_college = torch.einsum(
-        "kse,kge->skg", as64(trained.college_embedding), as64(trained.college_input_weight)
+    from_group = torch.einsum(
+        "kse,kge->skg", as64(trained.group_embedding), as64(trained.group_input_weight)
     )
-    from_college = from_college + as64(trained.input_bias).unsqueeze(0)  # [slots, K, 3H]
-    slots = from_college.shape[0]
-    gate_rows = from_college.reshape(slots, members, 3, hidden).transpose(1, 2)
+    from_group = from_group + as64(trained.input_bias).unsqueeze(0)  # [slots, K, 3H]
+    slots = from_group.shape[0]
+    gate_rows = from_group.reshape(slots, members, 3, hidden).transpose(1, 2)
     gate_rows = gate_rows.reshape(slots, 3, width).clone()
     gate_rows[:, :2] += hidden_bias[:2].unsqueeze(0)
     grade_gates = by_gate(trained.grade_input_weight)  # [3, width], weight on z
@@ -181,29 +181,29 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
     if trained.predict_change:
         linear = linear + torch.eye(history, dtype=torch.float64)
     linear = torch.tril(linear)
-    offsets = as64(trained.linear_bias).mean(0).unsqueeze(0) + as64(trained.college_bias).mean(0)
+    offsets = as64(trained.linear_bias).mean(0).unsqueeze(0) + as64(trained.group_bias).mean(0)
     offsets = mean + std * (offsets - linear.sum(1).unsqueeze(0) * mean / std)  # [slots, length]
     linear_weight = linear.t().clone()  # [step, length - 1]: raw grades @ this
 
     unknown = trained.unknown_slot
     return {
         "unknown_gates": gate_rows[unknown].clone(),  # [3W]
-        "college_gate_differences": gate_rows[:unknown] - gate_rows[unknown].unsqueeze(0),
+        "group_gate_differences": gate_rows[:unknown] - gate_rows[unknown].unsqueeze(0),
         "grade_gates": (grade_gates / std).reshape(3 * width),
         "hidden_weights": hidden_weights,  # [gate, from, to]
         "new_bias": hidden_bias[2].clone(),  # the new gate's hidden bias, inside the reset
         "head": as64(trained.head_weight).reshape(width) * std / members,
         "unknown_offsets": offsets[unknown].clone(),  # [length]
-        "college_offset_differences": offsets[:unknown] - offsets[unknown].unsqueeze(0),
+        "group_offset_differences": offsets[:unknown] - offsets[unknown].unsqueeze(0),
         "linear_weight": linear_weight,  # [step, length]; std cancels: (w / std) * std
     }
 
 
 def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -> dict[str, Tensor]:
     """Rewrites 4-5 of the module docstring: `fold_ensemble`'s tables as the serving
-    module's buffers. W = hidden width, K = longest history, C = known colleges.
+    module's buffers. W = hidden width, K = longest history, C = known groups.
 
-    The module's input is one [C + K, batch] matrix: the one-hot college match on top of the
+    The module's input is one [C + K, batch] matrix: the one-hot group match on top of the
     grades (one column per student). `input_matrix` @ that, plus `input_bias`, gives in one
     product, per step, the reset and update pre-activations (2W rows) and the new-gate one
     (W rows), and then 3K rows: for each history length, the linear-path prediction with the
@@ -211,25 +211,25 @@ def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -
     """
     hidden_weights = tables["hidden_weights"]
     width = hidden_weights.shape[1]
-    history, colleges = (
+    history, groups = (
         tables["linear_weight"].shape[0],
-        tables["college_offset_differences"].shape[0],
+        tables["group_offset_differences"].shape[0],
     )
     dtype = torch.float64
     # [3W, W], row gate * W + to: pre-activation = hidden_matrix @ h.
     hidden = hidden_weights.transpose(1, 2).reshape(3 * width, width)
     hidden_row_sums = hidden.sum(1).view(3, width)
     unknown = tables["unknown_gates"].view(3, width)
-    by_college = tables["college_gate_differences"].view(colleges, 3, width)
+    by_group = tables["group_gate_differences"].view(groups, 3, width)
     from_grade = tables["grade_gates"].view(3, width)
     gate_scale = (1.0, 1.0, 2.0)  # the new gate's input side doubles (2a above)
 
     rows, biases = [], []
     for step in range(history):
         for gate in range(3):
-            weights = torch.zeros(width, colleges + history, dtype=dtype)
-            weights[:, :colleges] = by_college[:, gate].t() * gate_scale[gate]
-            weights[:, colleges + step] = from_grade[gate] * gate_scale[gate]
+            weights = torch.zeros(width, groups + history, dtype=dtype)
+            weights[:, :groups] = by_group[:, gate].t() * gate_scale[gate]
+            weights[:, groups + step] = from_grade[gate] * gate_scale[gate]
             bias = unknown[gate] * gate_scale[gate]
             if step > 0 and gate < 2:  # from h = 2g - 1; at step 0, h = 0 has no product
                 bias = bias - hidden_row_sums[gate]
@@ -240,10 +240,10 @@ def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -
     signs = torch.tensor(INTERVAL_SIGNS, dtype=dtype)
     # Row (length, k): the linear path for that length, plus the interval's sign k times
     # its half-width, minus head @ 1 (the head reads g, not h).
-    linear = torch.zeros(history, 3, colleges + history, dtype=dtype)
-    linear[:, :, :colleges] = tables["college_offset_differences"].t().unsqueeze(1)
-    linear[:, :, colleges:] = tables["linear_weight"].t().unsqueeze(1)
-    rows.append(linear.reshape(3 * history, colleges + history))
+    linear = torch.zeros(history, 3, groups + history, dtype=dtype)
+    linear[:, :, :groups] = tables["group_offset_differences"].t().unsqueeze(1)
+    linear[:, :, groups:] = tables["linear_weight"].t().unsqueeze(1)
+    rows.append(linear.reshape(3 * history, groups + history))
     offsets = tables["unknown_offsets"] - head.sum()
     half_width = half_width_by_length.to(dtype)
     biases.append((offsets.unsqueeze(1) + half_width.unsqueeze(1) * signs).reshape(3 * history))

@@ -8,15 +8,24 @@ decides where they go. Errors in the data surface as `training.data.DataError`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from app.model.card import ModelCard
+from app.model.card import GroupSpec, ModelCard
+from training.advice_eval import advice_sections, card_summaries, chosen_cutoffs
+from training.advice_plots import write_advice_plots
+from training.baselines import GROUP_BASELINE
 from training.config import TrainingConfig
-from training.data import load_students, max_history
+from training.data import (
+    DataOptions,
+    StudentTable,
+    grade_statistics_by_position,
+    load_students,
+    max_history,
+)
 from training.evaluate import (
     PROJECT_MODEL,
     SplitResult,
@@ -35,18 +44,31 @@ Log = Callable[[str], None]
 
 
 def train(
-    data_path: Path, out_dir: Path, config: TrainingConfig, *, command: str, log: Log
+    data_path: Path,
+    out_dir: Path,
+    config: TrainingConfig,
+    *,
+    command: str,
+    log: Log,
+    options: DataOptions | None = None,
+    risk_below: Sequence[float] | None = None,
 ) -> ModelCard:
     """Score every model on the seed split, fit on every student, write checkpoint + card."""
     started = time.perf_counter()
     seed_everything(config.seed)
-    table = load_students(data_path)
+    table = load_students(data_path, options)
     log(table.summary())
     history_limit = max_history(table)
+    cutoffs = chosen_cutoffs(table, history_limit, risk_below)
 
     # The honest numbers for the card: the notebook's seed split, every model on the same rows.
-    train_ids, test_ids = seed_split_ids(table)
-    seed_scores = split_metrics(evaluate_split(table, train_ids, test_ids, history_limit, config))
+    test_ids = seed_split_ids(table)
+    seed_result = evaluate_split(table, test_ids, history_limit, config)
+    seed_scores = split_metrics(seed_result)
+    # Risk calibration and fairness on the same split (training.advice_eval).
+    advice = card_summaries(
+        advice_sections(table, [test_ids], [seed_result], history_limit, cutoffs)
+    )
 
     final_started = time.perf_counter()
     fit, calibration = train_project_model(
@@ -55,9 +77,9 @@ def train(
     final_seconds = time.perf_counter() - final_started
     metrics: dict[str, Any] = {
         "seed_split": {
-            "description": "train_test_split(test_size=0.2, random_state=42) of the complete "
-            f"students; grades 1..{history_limit} -> {history_limit + 1}; identical rows for "
-            "every model",
+            "description": "train_test_split(test_size=0.2, random_state=42) of the students "
+            f"with the longest history; grades 1..{history_limit} -> {history_limit + 1}; "
+            "identical rows for every model",
             "test_size": len(test_ids),
             "models": seed_scores,
         },
@@ -68,15 +90,21 @@ def train(
             "calibration_size_by_length": calibration.size_by_length,
         },
         "data_summary": table.summary(),
+        **advice,  # "risk_calibration", "fairness": GET /model shows them
     }
+    ranges, means = grade_statistics_by_position(table, history_limit)
     card = export(
         compact_module(fit.network),
         out_dir,
         data_path=data_path,
         seed=config.seed,
         hyperparameters=config.as_dict(),
-        known_colleges=table.colleges,
+        scale=table.scale,
+        term_count=table.term_count,
+        group=group_spec(table),
         max_history=history_limit,
+        grade_ranges=ranges,
+        grade_means=means,
         calibration=calibration,
         metrics=metrics,
         training_command=command,
@@ -86,12 +114,16 @@ def train(
         f"wrote {out_dir / card.checkpoint_file} ({card.model_version}) in "
         f"{time.perf_counter() - started:.1f} s (final fit {final_seconds:.1f} s); seed split: "
         f"RNN MSE {project['mse']:.3f} vs linear regression "
-        f"{seed_scores['linear regression']['mse']:.3f}, + college "
-        f"{seed_scores['linear regression + college']['mse']:.3f}, notebook RNN "
-        f"{seed_scores['notebook RNN']['mse']:.3f}; 90% interval coverage "
-        f"{project['coverage']:.2f}, mean width {project['mean_width']:.2f}"
+        f"{seed_scores['linear regression']['mse']:.3f}, + {table.group_label} "
+        f"{seed_scores[GROUP_BASELINE]['mse']:.3f}, notebook RNN "
+        f"{seed_scores['notebook RNN']['mse']:.3f}; {config.interval_level:.0%} interval "
+        f"coverage {project['coverage']:.2f}, mean width {project['mean_width']:.2f}"
     )
     return card
+
+
+def group_spec(table: StudentTable) -> GroupSpec:
+    return GroupSpec(column=table.group_column, label=table.group_label, codes=table.groups)
 
 
 def evaluate(
@@ -102,20 +134,23 @@ def evaluate(
     folds: int,
     repeats: int,
     log: Log,
+    options: DataOptions | None = None,
+    risk_below: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """Every model on the seed split and on repeated k-fold splits; write the report files:
     report.json, report.md and the PNG plots."""
-    table = load_students(data_path)
+    table = load_students(data_path, options)
     log(table.summary())
     seed_everything(config.seed)
     history = max_history(table)
+    cutoffs = chosen_cutoffs(table, history, risk_below)
     started = time.perf_counter()
-    seed_split = split_metrics(evaluate_split(table, *seed_split_ids(table), history, config))
+    splits = list(cross_validation_ids(table, folds, repeats, config.seed))
+    seed_split = split_metrics(evaluate_split(table, seed_split_ids(table), history, config))
 
     results: list[SplitResult] = []
-    splits = list(cross_validation_ids(table, folds, repeats, config.seed))
-    for train_ids, test_ids in tqdm(splits, desc="folds", unit="fold"):
-        results.append(evaluate_split(table, train_ids, test_ids, history, config))
+    for test_ids in tqdm(splits, desc="folds", unit="fold"):
+        results.append(evaluate_split(table, test_ids, history, config))
     evaluation = Evaluation(
         seed_split=seed_split,
         folds=[split_metrics(result) for result in results],
@@ -124,6 +159,7 @@ def evaluate(
         all_results=results,
     )
     report = summarise(evaluation, table, config, folds, repeats, history)
+    report.update(advice_sections(table, splits, results, history, cutoffs, repeats))
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -132,5 +168,6 @@ def evaluate(
     (report_dir / "report.json").write_text(json_text(report), encoding="utf-8")
     (report_dir / "report.md").write_text(markdown(report, table_text), encoding="utf-8")
     write_plots(evaluation.first_repeat, evaluation.folds, report, report_dir)
-    log(f"report written to {report_dir}/ (report.json, report.md, 3 PNG plots)")
+    plots = 3 + len(write_advice_plots(report, report_dir))
+    log(f"report written to {report_dir}/ (report.json, report.md, {plots} PNG plots)")
     return report

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from training.evaluate import MODEL_NAMES, PROJECT_MODEL, SplitResult  # noqa: E402
+from training.report import shown  # noqa: E402
 
 # The file names report.md refers to.
 PREDICTED_VS_ACTUAL = "predicted_vs_actual.png"
@@ -26,7 +27,7 @@ def write_plots(
     report_dir: Path,
 ) -> None:
     plot_predicted_vs_actual(first_repeat, report_dir / PREDICTED_VS_ACTUAL)
-    plot_error_by_model(fold_scores, report_dir / ERROR_BY_MODEL)
+    plot_error_by_model(fold_scores, report, report_dir / ERROR_BY_MODEL)
     plot_coverage_by_length(report, report_dir / COVERAGE_BY_LENGTH)
 
 
@@ -51,7 +52,7 @@ def plot_predicted_vs_actual(results: list[SplitResult], path: Path) -> None:
     low = float(min(targets.min(), predicted.min()))
     high = float(max(targets.max(), predicted.max()))
     axes.plot([low, high], [low, high], color="grey", linestyle="--", linewidth=1)
-    axes.set_xlabel("actual next-semester grade")
+    axes.set_xlabel("actual next-term grade")
     axes.set_ylabel("predicted (90% interval)")
     axes.set_title(f"{PROJECT_MODEL}: cross-validated predictions")
     axes.legend()
@@ -60,10 +61,13 @@ def plot_predicted_vs_actual(results: list[SplitResult], path: Path) -> None:
     plt.close(figure)
 
 
-def plot_error_by_model(folds: list[dict[str, dict[str, float]]], path: Path) -> None:
+def plot_error_by_model(
+    folds: list[dict[str, dict[str, float]]], report: dict[str, Any], path: Path
+) -> None:
     figure, axes = plt.subplots(figsize=(9, 5))
     axes.boxplot([[fold[name]["mse"] for fold in folds] for name in MODEL_NAMES])
-    axes.set_xticks(range(1, len(MODEL_NAMES) + 1), MODEL_NAMES, rotation=20, ha="right")
+    names = [shown(name, report) for name in MODEL_NAMES]
+    axes.set_xticks(range(1, len(MODEL_NAMES) + 1), names, rotation=20, ha="right")
     axes.set_ylabel("test MSE per fold")
     axes.set_title("Error by model over cross-validation folds")
     figure.tight_layout()
@@ -78,9 +82,9 @@ def plot_coverage_by_length(report: dict[str, Any], path: Path) -> None:
     axes.bar([str(n) for n in lengths], [by_length[n]["coverage_pooled"] for n in lengths])
     axes.axhline(report["interval"]["level"], color="tab:red", linestyle="--", label="target")
     axes.set_ylim(0, 1)
-    axes.set_xlabel("history length (semesters)")
+    axes.set_xlabel("history length (terms)")
     axes.set_ylabel("empirical coverage")
-    axes.set_title("90% interval coverage by history length (CV)")
+    axes.set_title(f"{report['interval']['level']:.0%} interval coverage by history length (CV)")
     axes.legend(loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import torch
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
+
+from app.model.card import ModelCard
 
 # Buckets from 100 µs: most answers here take well under a millisecond.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1)
@@ -33,3 +36,20 @@ class Metrics:
         # `.labels(...)` looks its child up under a lock on every call; these are per request.
         self.predicted = {kind: self.predictions.labels(kind) for kind in ("single", "batch", "v2")}
         self.model = Info("cgpa_model", "The checkpoint being served.", registry=self.registry)
+        self.reloads = Counter(
+            "cgpa_model_reloads",
+            "Model reloads and rollbacks, by outcome (loaded, unchanged, refused, rolled_back, "
+            "no_previous).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def show_model(self, card: ModelCard) -> None:
+        """`cgpa_model_info` names the checkpoint being served (after startup and each swap)."""
+        self.model.info(
+            {
+                "version": card.model_version,
+                "checkpoint_sha256": card.checkpoint_sha256,
+                "torch": torch.__version__,
+            }
+        )

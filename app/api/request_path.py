@@ -1,6 +1,7 @@
 """The one path every guarded route takes: `answer(request, route)`.
 
-In order: the API key (401, before anything about the body is revealed), the content type
+In order: the key (401, before anything about the body is revealed; the API key, or the
+admin key for the admin routes), the content type
 (415), the body within its size limit (413; 499 if the client hangs up), a loaded model
 (503), then the route's own work, which decodes the body (422), predicts and encodes. Any
 `ApiError` on the way is rendered in the route's error style, and anything unexpected is
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
@@ -18,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive
 
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
-from app.api.security import check_api_key
+from app.api.security import check_admin_key, check_api_key
 from app.model.predictor import Predictor
 from app.state import ServiceState
 
@@ -35,12 +37,17 @@ class Call:
     body: bytes
 
 
+class Guard(Enum):
+    API_KEY = "api key"  # CGPA_API_KEY in X-API-Key, when set
+    ADMIN_KEY = "admin key"  # CGPA_ADMIN_KEY in X-Admin-Key
+
+
 @dataclass(frozen=True)
 class Route:
     """How one route answers: its own work, and which of the common checks come first."""
 
     work: Callable[[Call], Awaitable[Response]]
-    guarded: bool = True
+    guard: Guard = Guard.API_KEY
     reads_body: bool = True
     style: ErrorStyle = ErrorStyle.OURS
     # Media types read as JSON besides application/json and */*+json (the protocol's
@@ -51,8 +58,10 @@ class Route:
 async def answer(request: Request, route: Route) -> Response:
     state: ServiceState = request.app.state.service
     try:
-        if route.guarded:
+        if route.guard is Guard.API_KEY:
             check_api_key(request.headers, state.settings.api_key)
+        else:
+            check_admin_key(request.headers, state.settings.admin_key)
         body = b""
         if route.reads_body:
             require_json(request.headers, route)

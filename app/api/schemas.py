@@ -9,14 +9,17 @@ string "7.5" or a `true` where a grade belongs is a client bug that coercion wou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from app.model.card import ModelCard
 
-EXAMPLE_STUDENT = {"grades": [7.1, 7.4, 7.9, 8.0], "college_code": 165}
 COLLEGE_CODE_MAX = 2**31 - 1
+# A student's optional fields, with the key as it is spelled in JSON text.
+OPTIONAL_KEYS = [(name, f'"{name}"'.encode()) for name in ("college_code", "risk_below", "explain")]
+# A string code is a label (`GP`, `CSE`), never a document.
+COLLEGE_CODE_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,21 @@ class Limits:
     max_history: int
     scale: tuple[float, float]
     max_batch: int
+    # The card's group codes are integers or strings; `college_code` takes the same kind.
+    code_kind: Literal["integer", "string"] = "integer"
 
     @classmethod
     def of(cls, card: ModelCard, max_batch: int) -> Limits:
-        return cls(card.max_history, card.scale, max_batch)
+        strings = any(isinstance(code, str) for code in card.group.codes)
+        return cls(card.max_history, card.scale, max_batch, "string" if strings else "integer")
+
+
+def example_student(limits: Limits, codes: list[int] | list[str]) -> dict:
+    """A valid history for the docs: the longest, mid-scale, with a code the model knows."""
+    low, high = limits.scale
+    steps = min(limits.max_history, 4)
+    grades = [round(low + (high - low) * (0.70 + 0.02 * step), 2) for step in range(steps)]
+    return {"grades": grades, "college_code": codes[0]} if codes else {"grades": grades}
 
 
 @dataclass(frozen=True)
@@ -41,8 +55,19 @@ class RequestModels:
     grades: TypeAdapter[list[float]]
 
 
-def request_models(limits: Limits) -> RequestModels:
+def request_models(
+    limits: Limits, group_label: str = "college", codes: list[int] | list[str] | None = None
+) -> RequestModels:
+    """The request models for a model with these limits; `group_label` and `codes` (the
+    card's) only word the docs."""
     low, high = limits.scale
+    example = example_student(limits, codes or [])
+    if limits.code_kind == "string":
+        code: object = Annotated[
+            str, Field(strict=True, min_length=1, max_length=COLLEGE_CODE_MAX_LENGTH)
+        ]
+    else:
+        code = Annotated[int, Field(strict=True, ge=0, le=COLLEGE_CODE_MAX)]
     grade = Annotated[
         float,
         Field(
@@ -55,7 +80,7 @@ def request_models(limits: Limits) -> RequestModels:
     ]
 
     class StudentHistory(BaseModel):
-        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_STUDENT]})
+        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
 
         grades: list[grade] = Field(  # type: ignore[valid-type]
             min_length=1,
@@ -65,23 +90,41 @@ def request_models(limits: Limits) -> RequestModels:
             fail_fast=True,
             description=f"The semesters so far, oldest first: 1 to {limits.max_history}.",
         )
-        college_code: int | None = Field(
+        risk_below: float | None = Field(
             None,
+            ge=low,
+            le=high,
             strict=True,
-            ge=0,
-            le=COLLEGE_CODE_MAX,
-            description="Optional. A college the model does not know uses its 'unknown' slot.",
+            allow_inf_nan=False,
+            description="Optional cut-off on the model's scale: the answer's `risk` is the "
+            "chance that the next grade falls below it (CGPA_RISK_BELOW, when set, is the "
+            "default; send null for none).",
+        )
+        explain: bool = Field(
+            False,
+            strict=True,
+            description="When true, the answer's `explanation` says how much each grade and "
+            "the group moved the forecast from the typical student's.",
+        )
+        college_code: code | None = Field(  # type: ignore[valid-type]
+            None,
+            description=f"Optional: the student's {group_label} ({limits.code_kind} code, as "
+            "in the training data). A code the model does not know is predicted with its "
+            "'unknown' slot, and the answer's warnings say so.",
         )
 
         def literal_key_counts(self) -> dict[bytes, int]:
             """How often each key occurs in the JSON text this was parsed from, if no key
             was duplicated (app/api/strict_json.py)."""
-            return {b'"grades"': 1, b'"college_code"': int("college_code" in self.model_fields_set)}
+            given = self.model_fields_set
+            return {b'"grades"': 1, **{key: int(name in given) for name, key in OPTIONAL_KEYS}}
 
     class BatchRequest(BaseModel):
         model_config = ConfigDict(
             extra="forbid",
-            json_schema_extra={"examples": [{"students": [EXAMPLE_STUDENT, {"grades": [6.2]}]}]},
+            json_schema_extra={
+                "examples": [{"students": [example, {"grades": example["grades"][:1]}]}]
+            },
         )
 
         students: list[StudentHistory] = Field(
@@ -91,12 +134,10 @@ def request_models(limits: Limits) -> RequestModels:
         )
 
         def literal_key_counts(self) -> dict[bytes, int]:
-            with_college = sum("college_code" in s.model_fields_set for s in self.students)
-            return {
-                b'"students"': 1,
-                b'"grades"': len(self.students),
-                b'"college_code"': with_college,
-            }
+            counts = {b'"students"': 1, b'"grades"': len(self.students)}
+            for name, key in OPTIONAL_KEYS:
+                counts[key] = sum(name in student.model_fields_set for student in self.students)
+            return counts
 
     return RequestModels(limits, StudentHistory, BatchRequest, TypeAdapter(list[grade]))
 
@@ -129,6 +170,31 @@ class Prediction(BaseModel):
     model_version: str
     warnings: list[str] = Field(
         default_factory=list, description="E.g. that the college was unknown to the model."
+    )
+    risk: Risk | None = Field(None, description="Present when a cut-off was asked for.")
+    explanation: Explanation | None = Field(None, description="Present when asked for.")
+
+
+class Risk(BaseModel):
+    below: float = Field(description="The cut-off asked for, on the model's scale.")
+    probability: float = Field(
+        ge=0, le=1, description="The chance that the next grade falls below `below`."
+    )
+
+
+class Contribution(BaseModel):
+    input: str = Field(description="`grades[i]` or `college_code`.")
+    value: float = Field(description="How far this input moved the forecast, in grade points.")
+
+
+class Explanation(BaseModel):
+    baseline: float = Field(
+        description="The forecast for the typical student: the training population's mean "
+        "grade at each semester, and no particular group."
+    )
+    contributions: list[Contribution]
+    prediction: float = Field(
+        description="The forecast unrounded: `baseline` plus the sum of the contributions."
     )
 
 

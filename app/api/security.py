@@ -11,8 +11,11 @@ from starlette.datastructures import Headers
 from app.api.errors import ApiError
 
 HEADER = "X-API-Key"
+ADMIN_HEADER = "X-Admin-Key"
 MISSING_KEY = "missing API key: send it in the X-API-Key header"
 WRONG_KEY = "wrong API key in the X-API-Key header"
+MISSING_ADMIN_KEY = "missing admin key: send it in the X-Admin-Key header"
+WRONG_ADMIN_KEY = "wrong admin key in the X-Admin-Key header"
 CHALLENGE = {"WWW-Authenticate": "APIKey"}
 
 # Only for the OpenAPI document (padlocks on guarded routes when a key is set); the check
@@ -21,11 +24,22 @@ documented_key = APIKeyHeader(name=HEADER, auto_error=False)
 
 
 def check_api_key(headers: Headers, expected: SecretStr | None) -> None:
+    check_key(headers, expected, HEADER, MISSING_KEY, WRONG_KEY)
+
+
+def check_admin_key(headers: Headers, expected: SecretStr | None) -> None:
+    check_key(headers, expected, ADMIN_HEADER, MISSING_ADMIN_KEY, WRONG_ADMIN_KEY)
+
+
+def check_key(
+    headers: Headers, expected: SecretStr | None, header: str, missing: str, wrong: str
+) -> None:
+    """Nothing when no key is configured; else 401 unless `header` holds exactly the key."""
     if expected is None:
         return
-    supplied = headers.get(HEADER)
+    supplied = headers.get(header)
     if not supplied:
-        raise ApiError(401, MISSING_KEY, headers=CHALLENGE)
+        raise ApiError(401, missing, headers=CHALLENGE)
     # Constant time, so the answer's timing reveals nothing about how much of a guess matched.
     if not secrets.compare_digest(supplied.encode(), expected.get_secret_value().encode()):
-        raise ApiError(401, WRONG_KEY, headers=CHALLENGE)
+        raise ApiError(401, wrong, headers=CHALLENGE)

@@ -6,12 +6,14 @@ reads it). Training imports it to write a card; the app imports it to read one. 
 
 The TorchScript module the card describes has one method:
 
-    forward(grades: float64[B, T], lengths: int64[B], college_codes: int64[B]) -> float64[B, 3]
+    forward(grades: float64[B, T], lengths: int64[B], group_indexes: int64[B]) -> float64[B, 3]
 
-`grades` are raw 0-10 grades, oldest first, right-padded with anything (ignored) past each
-student's `lengths[i]`; `college_codes` are raw college codes, `-1` for "not given", and any
-code not in `colleges` falls into the unknown slot. The three output columns are the predicted
-grade, the interval's low and high end, all clamped to [0, 10].
+`grades` are raw grades on the card's `grade_scale`, oldest first, right-padded with anything
+(never read) past each student's `lengths[i]`. `group_indexes[i]` is the position of student
+i's code in `group.codes`, or `UNKNOWN_GROUP_INDEX` (-1) when no code was given or the code is
+unknown: the model's "unknown group" slot (so is any index outside the codes). The three
+output columns are the predicted grade, the interval's low and high end, all clamped to
+[grade_scale.low, grade_scale.high].
 """
 
 from __future__ import annotations
@@ -26,10 +28,61 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# The wire formats' "no college given" (the Open Inference Protocol's college_code tensor).
 NO_COLLEGE = -1
-# Every model so far is trained on 0-10 grades; the card will carry its own scale.
-GRADE_SCALE = (0.0, 10.0)
+# The module's group index for "no code given, or a code the model does not know".
+UNKNOWN_GROUP_INDEX = -1
+# The most out-of-fold residuals the card keeps per history length.
+RESIDUALS_KEPT = 1000
+
+
+class GradeScale(BaseModel):
+    """The lowest and highest grade of the scale the model was trained on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> GradeScale:
+        if not self.low < self.high:
+            raise ValueError(f"grade_scale low {self.low} is not below high {self.high}")
+        return self
+
+
+class GroupSpec(BaseModel):
+    """The group column (college, programme, school...) the model knows the codes of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str | None  # the column's name as found in the file; None when trained without
+    label: str = Field(min_length=1)  # what a page calls it: the column name, or "Group"
+    # As found in the file: integers stay integers, strings stay strings; sorted, unique.
+    codes: list[int] | list[str]
+
+    @model_validator(mode="after")
+    def _codes_sorted_and_unique(self) -> GroupSpec:
+        codes: list[Any] = list(self.codes)
+        if codes != sorted(set(codes)):
+            raise ValueError("group codes must be sorted and unique")
+        if self.column is None and codes:
+            raise ValueError("group codes without a group column")
+        return self
+
+
+class GradeRange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GradeRange:
+        if self.low > self.high:
+            raise ValueError(f"grade range low {self.low} is above high {self.high}")
+        return self
 
 
 class GoldenExample(BaseModel):
@@ -38,7 +91,7 @@ class GoldenExample(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     grades: list[float] = Field(min_length=1)
-    college_code: int | None = None
+    college_code: int | str | None = None
     predicted_cgpa: float
     low: float
     high: float
@@ -54,6 +107,18 @@ class IntervalSpec(BaseModel):
     # JSON object keys are strings; pydantic turns "4" back into 4.
     half_width_by_length: dict[int, float]
     calibration_size: int = Field(ge=1)
+    # Signed out-of-fold residuals (target - prediction, grade scale) per history length,
+    # sorted ascending, at most RESIDUALS_KEPT per length (evenly spaced order statistics).
+    residuals_by_length: dict[int, list[float]]
+
+    @model_validator(mode="after")
+    def _residuals_sorted(self) -> IntervalSpec:
+        for length, residuals in self.residuals_by_length.items():
+            if len(residuals) > RESIDUALS_KEPT:
+                raise ValueError(f"more than {RESIDUALS_KEPT} residuals for length {length}")
+            if residuals != sorted(residuals):
+                raise ValueError(f"residuals for length {length} are not sorted")
+        return self
 
 
 class ModelCard(BaseModel):
@@ -69,9 +134,15 @@ class ModelCard(BaseModel):
     data_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     seed: int
     hyperparameters: dict[str, Any]
+    grade_scale: GradeScale
+    term_count: int = Field(ge=2)  # terms in the training data (columns, or distinct terms)
     min_history: int = Field(ge=1)
-    max_history: int = Field(ge=1)
-    colleges: list[int]
+    max_history: int = Field(ge=1)  # the longest training history minus its last term
+    group: GroupSpec
+    # Per history position (0 = a student's first term), length max_history: the lowest and
+    # highest grade seen in training, and the training population's mean grade.
+    grade_range_by_position: list[GradeRange]
+    grade_mean_by_position: list[float]
     interval: IntervalSpec
     metrics: dict[str, Any]
     golden_examples: list[GoldenExample] = Field(min_length=1)
@@ -81,12 +152,17 @@ class ModelCard(BaseModel):
     def _history_range_is_sane(self) -> ModelCard:
         if self.min_history > self.max_history:
             raise ValueError("min_history is larger than max_history")
+        if self.max_history >= self.term_count:
+            raise ValueError("max_history must be below term_count (the last term is a target)")
+        for name in ("grade_range_by_position", "grade_mean_by_position"):
+            if len(getattr(self, name)) != self.max_history:
+                raise ValueError(f"{name} must have max_history ({self.max_history}) entries")
         return self
 
     @property
     def scale(self) -> tuple[float, float]:
         """The lowest and highest grade of the model's scale."""
-        return GRADE_SCALE
+        return (self.grade_scale.low, self.grade_scale.high)
 
     @classmethod
     def read(cls, path: Path) -> ModelCard:

@@ -11,19 +11,28 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
 from app.model.batching import ForecastCoalescer
-from app.model.card import NO_COLLEGE, ModelCard, sha256_of_file
+from app.model.card import UNKNOWN_GROUP_INDEX, ModelCard, sha256_of_file
+from app.model.explain import Explainer, Explanation
+from app.model.risk import RiskModel
+
+# A request's college (group) code: what the card's `group.codes` hold, or None for none.
+GroupCode = int | str | None
 
 # Outputs are float64; a golden example reproduces when it agrees to this tolerance
 # (exact on the machine that wrote it, a few ulps elsewhere).
 GOLDEN_TOLERANCE = 1e-4
 # Answers are rounded to the precision grades are recorded in; a finer figure would be noise.
 DECIMALS = 2
+# A grade is "outside what the model saw" when it passes the lowest or highest grade seen in
+# training at its position by more than this share of the scale (0.5 points on 0-10): nearer
+# than that is ordinary variation, farther is extrapolation worth a warning.
+UNUSUAL_MARGIN = 0.05
 
 
 class ModelLoadError(RuntimeError):
@@ -39,6 +48,9 @@ class Forecast:
     high: float
     semester: int
     college_known: bool | None  # None when no college was given
+    # The prediction unrounded, what risks and explanations start from. Not compared: it
+    # moves in the last bits with the other rows of its forward pass; the answer does not.
+    raw: float = field(compare=False)
 
 
 class Predictor:
@@ -46,32 +58,101 @@ class Predictor:
         self.module = module
         self.card = card
         self.path = path
-        self.known_colleges = frozenset(card.colleges)
+        # Code -> the module's group index; a code not in it (or None) is the unknown slot.
+        self.group_index: dict[GroupCode, int] = {
+            code: index for index, code in enumerate(card.group.codes)
+        }
         # Serialised once: GET /model answers with it as is.
         self.card_json = card.model_dump(mode="json")
         self.coalescer: ForecastCoalescer[Forecast] = ForecastCoalescer(self.forecast)
+        self.risk = RiskModel.from_card(card)
+        self.explainer = Explainer.from_card(module, card)
+        # Explanations of concurrent requests share forward passes too.
+        self.explanations: ForecastCoalescer[Explanation] = ForecastCoalescer(self.explain)
+        low, high = card.scale
+        margin = UNUSUAL_MARGIN * (high - low)
+        self.usual_ranges = [
+            (seen.low - margin, seen.high + margin) for seen in card.grade_range_by_position
+        ]
+        # Worded once: a warning names them for every unusual grade.
+        self.seen_ranges = [f"{seen.low:g}-{seen.high:g}" for seen in card.grade_range_by_position]
+
+    def unusual_grades(self, histories: Sequence[Sequence[float]]) -> dict[int, list[int]]:
+        """For the students with grades outside what the model saw in training (by more than
+        the margin), their positions: {student: [position, ...]}. Usually empty."""
+        ranges = self.usual_ranges
+        if len(histories) < VECTOR_ROUNDING_ROWS:
+            found: dict[int, list[int]] = {}
+            for row, history in enumerate(histories):
+                positions = [
+                    position
+                    # A history is at most max_history long: `ranges` may be longer.
+                    for position, (grade, (low, high)) in enumerate(
+                        zip(history, ranges, strict=False)
+                    )
+                    if not low <= grade <= high
+                ]
+                if positions:
+                    found[row] = positions
+            return found
+        # Many students: one comparison in torch, then only the flagged rows in Python.
+        longest = max(map(len, histories))
+        padding = [[math.nan] * missing for missing in range(longest + 1)]
+        flat: list[float] = []
+        for history in histories:
+            flat += history
+            flat += padding[longest - len(history)]
+        grades = torch.frombuffer(array("d", flat), dtype=torch.float64).view(-1, longest)
+        bounds = torch.tensor(ranges[:longest], dtype=torch.float64)
+        outside = (grades < bounds[:, 0]) | (grades > bounds[:, 1])  # NaN padding: False
+        found: dict[int, list[int]] = {}
+        rows, positions = outside.nonzero(as_tuple=True)
+        for row, position in zip(rows.tolist(), positions.tolist(), strict=True):
+            found.setdefault(row, []).append(position)
+        return found
+
+    def group_indexes(self, colleges: Sequence[GroupCode]) -> list[int]:
+        """Each code's position in the card's codes; None and unknown codes: the unknown slot."""
+        index = self.group_index
+        return [index.get(code, UNKNOWN_GROUP_INDEX) for code in colleges]
+
+    def explain(
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
+    ) -> list[Explanation]:
+        """Exact Shapley values of each student's prediction (app/model/explain.py)."""
+        with torch.inference_mode():
+            return self.explainer.explain(histories, self.group_indexes(colleges))
 
     def raw_outputs(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[int | None]
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
     ) -> list[list[float]]:
         """One batched forward pass; rows of [prediction, low, high], unrounded."""
         return self._forward(histories, colleges).tolist()
 
     def forecast(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[int | None]
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
     ) -> list[Forecast]:
-        rows = rounded_rows(self._forward(histories, colleges))
-        known = self.known_colleges
+        outputs = self._forward(histories, colleges)
+        rows = rounded_rows(outputs)
+        raw = outputs[:, 0].tolist()
+        known = self.group_index
         # Positional arguments: keywords cost visibly in a 1000-student batch.
         return [
             Forecast(
-                predicted, low, high, len(history) + 1, code in known if code is not None else None
+                predicted,
+                low,
+                high,
+                len(history) + 1,
+                code in known if code is not None else None,
+                unrounded,
             )
-            for (predicted, low, high), history, code in zip(rows, histories, colleges, strict=True)
+            for (predicted, low, high), unrounded, history, code in zip(
+                rows, raw, histories, colleges, strict=True
+            )
         ]
 
     def _forward(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[int | None]
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
     ) -> torch.Tensor:
         longest = max(map(len, histories))
         # Right-padded with zeros (the module reads each row only up to its length), as one
@@ -85,12 +166,11 @@ class Predictor:
         # matters when the forward pass itself is this short (docs/performance.md).
         grades = torch.frombuffer(array("d", flat), dtype=torch.float64)
         lengths = torch.frombuffer(array("q", map(len, histories)), dtype=torch.int64)
-        codes = torch.frombuffer(
-            array("q", [NO_COLLEGE if code is None else code for code in colleges]),
-            dtype=torch.int64,
-        )
+        # None is not a key, so "no code" is the unknown slot too.
+        positions = self.group_indexes(colleges)
+        group_indexes = torch.frombuffer(array("q", positions), dtype=torch.int64)
         with torch.inference_mode():
-            return self.module(grades.view(len(histories), longest), lengths, codes)
+            return self.module(grades.view(len(histories), longest), lengths, group_indexes)
 
     def verify_golden_examples(self) -> None:
         examples = self.card.golden_examples

@@ -13,13 +13,16 @@ MODEL_NAME = "cgpa_rnn"
 PLATFORM = "pytorch_torchscript"
 
 
-def model_metadata(predictor: Predictor, limits: Limits) -> dict[str, Any]:
+def model_metadata(predictor: Predictor, versions: list[str], limits: Limits) -> dict[str, Any]:
+    """The metadata of `predictor`; `versions` are all the loaded ones (active first)."""
     card = predictor.card
     low, high = limits.scale
     batch_note = f"one row per student, at most {limits.max_batch} rows (CGPA_MAX_BATCH)"
+    strings = limits.code_kind == "string"
+    none: int | str = "" if strings else NO_COLLEGE
     return {
         "name": MODEL_NAME,
-        "versions": [card.model_version],
+        "versions": versions,
         "platform": PLATFORM,
         "inputs": [
             {
@@ -35,11 +38,11 @@ def model_metadata(predictor: Predictor, limits: Limits) -> dict[str, Any]:
             },
             {
                 "name": COLLEGE_CODE,
-                "datatype": "INT64",
+                "datatype": "BYTES" if strings else "INT64",
                 "shape": [-1],
                 "parameters": {
-                    "description": f"Optional; one code per student, {NO_COLLEGE} for none. "
-                    "A code the model does not know uses its unknown-college slot."
+                    "description": f"Optional; one {card.group.label} code per student, "
+                    f"{none!r} for none. A code the model does not know uses its unknown slot."
                 },
             },
         ],
@@ -48,6 +51,8 @@ def model_metadata(predictor: Predictor, limits: Limits) -> dict[str, Any]:
             "max_history": limits.max_history,
             "max_batch": limits.max_batch,
             "grade_scale": [low, high],
+            "group_label": card.group.label,
+            "group_codes": list(card.group.codes),
             "interval_level": card.interval.level,
         },
     }

@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
+from app.api.advice import RISK_DECIMALS
 from app.api.errors import ApiError, ErrorStyle
 from app.api.openapi import json_body
 from app.api.request_path import Call, Route, answer
@@ -31,14 +32,16 @@ from app.api.strict_json import parse_body
 from app.model.predictor import Predictor
 from app.oip.metadata import MODEL_NAME, model_metadata
 from app.oip.schemas import (
+    RISK_OUTPUT,
     InferenceRequest,
     InferenceResponse,
     ModelMetadata,
     ProtocolErrorBody,
     ServerMetadata,
 )
-from app.oip.tensors import TensorReader, requested_outputs
+from app.oip.tensors import TensorReader, requested_outputs, risk_cutoff
 from app.routes import health
+from app.state import ServiceState
 
 BINARY_HEADER = "inference-header-content-length"
 # What curl sends with `-d` unless told otherwise; the body is JSON all the same.
@@ -57,15 +60,19 @@ HEALTH_ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def check_model(name: str, version: str | None, predictor: Predictor) -> None:
-    """404 when the path names another model or version."""
+def chosen_model(name: str, version: str | None, state: ServiceState) -> Predictor:
+    """The model a path names: the active one, or a loaded version (the active and the
+    previous one after a reload); 404 for another model or version."""
     if name != MODEL_NAME:
         raise ApiError(404, f"unknown model {name!r}; this server serves {MODEL_NAME!r}")
-    served = predictor.card.model_version
-    if version is not None and version != served:
-        raise ApiError(
-            404, f"unknown version {version!r} of model {MODEL_NAME!r}; it has {served!r}"
-        )
+    active = state.ready_predictor()
+    if version is None:
+        return active
+    loaded = state.models.versions()
+    if version not in loaded:
+        known = ", ".join(repr(known) for known in loaded)
+        raise ApiError(404, f"unknown version {version!r} of model {MODEL_NAME!r}; it has {known}")
+    return loaded[version]
 
 
 def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
@@ -74,7 +81,7 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
 
     async def infer_work(call: Call) -> Response:
         parameters = call.request.path_params
-        check_model(parameters["name"], parameters.get("version"), call.predictor)
+        predictor = chosen_model(parameters["name"], parameters.get("version"), call.state)
         if BINARY_HEADER in call.request.headers:
             raise ApiError(
                 400,
@@ -85,17 +92,25 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
         except ApiError as error:  # the protocol answers every bad request 400
             raise ApiError(400, error.message) from None
         students = reader.students(inference)
-        outputs = requested_outputs(inference)
-        forecasts = await call.predictor.coalescer.forecast(students.histories, students.colleges)
+        cutoff = risk_cutoff(inference, scale)
+        outputs = requested_outputs(inference, with_risk=cutoff is not None)
+        forecasts = await predictor.coalescer.forecast(students.histories, students.colleges)
         call.state.metrics.predicted["v2"].inc(len(forecasts))
         columns = {
             "predicted_cgpa": [forecast.predicted_cgpa for forecast in forecasts],
             "interval_low": [forecast.low for forecast in forecasts],
             "interval_high": [forecast.high for forecast in forecasts],
         }
+        if cutoff is not None:
+            lengths = [len(history) for history in students.histories]
+            raw = [forecast.raw for forecast in forecasts]
+            columns[RISK_OUTPUT] = [
+                round(probability, RISK_DECIMALS)
+                for probability in predictor.risk.probability_below(raw, lengths, cutoff)
+            ]
         body: dict[str, Any] = {
             "model_name": MODEL_NAME,
-            "model_version": call.predictor.card.model_version,
+            "model_version": predictor.card.model_version,
         }
         if inference.id is not None:
             body["id"] = inference.id
@@ -107,8 +122,9 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
 
     async def metadata_work(call: Call) -> Response:
         parameters = call.request.path_params
-        check_model(parameters["name"], parameters.get("version"), call.predictor)
-        return FastJSONResponse(model_metadata(call.predictor, requests.limits))
+        predictor = chosen_model(parameters["name"], parameters.get("version"), call.state)
+        versions = list(call.state.models.versions())
+        return FastJSONResponse(model_metadata(predictor, versions, requests.limits))
 
     protocol = {"style": ErrorStyle.PROTOCOL}
     infer = Route(infer_work, also_json=PROTOCOL_JSON_TYPES, **protocol)
@@ -161,10 +177,10 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
         return await _model_ready(request, name, version)
 
     async def _model_ready(request: Request, name: str, version: str | None) -> Response:
-        predictor = request.app.state.service.predictor
-        if predictor is not None:
+        state: ServiceState = request.app.state.service
+        if state.predictor is not None:
             try:
-                check_model(name, version, predictor)
+                chosen_model(name, version, state)
             except ApiError as error:
                 return FastJSONResponse({"error": error.message}, status_code=404)
         return await server_ready(request)

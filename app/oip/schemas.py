@@ -14,6 +14,9 @@ from app.model.card import NO_COLLEGE
 GRADES = "grades"
 COLLEGE_CODE = "college_code"
 OUTPUT_NAMES = ("predicted_cgpa", "interval_low", "interval_high")
+# Given when the request's parameters hold `risk_below` (a cut-off on the model's scale).
+RISK_OUTPUT = "risk_probability"
+RISK_PARAMETER = "risk_below"
 
 # The protocol's `$parameters`: free key/value pairs. This model defines none, so whatever a
 # client sends (tritonclient sends e.g. `binary_data_output`) is accepted and ignored.

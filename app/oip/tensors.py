@@ -20,17 +20,29 @@ from typing import Annotated, Any, TypeVar
 from pydantic import Field, TypeAdapter, ValidationError
 
 from app.api.errors import ApiError
-from app.api.schemas import COLLEGE_CODE_MAX, Limits
+from app.api.schemas import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH, Limits
 from app.api.validation import describe
 from app.model.card import NO_COLLEGE
-from app.oip.schemas import COLLEGE_CODE, GRADES, OUTPUT_NAMES, InferenceRequest, RequestInput
+from app.oip.schemas import (
+    COLLEGE_CODE,
+    GRADES,
+    OUTPUT_NAMES,
+    RISK_OUTPUT,
+    RISK_PARAMETER,
+    InferenceRequest,
+    RequestInput,
+)
 
 T = TypeVar("T")
 
 GRADE_DATATYPES = ("FP32", "FP64")
 # INT32 too: a client holding numpy int32 codes should not have to cast them first.
-COLLEGE_DATATYPES = ("INT64", "INT32")
-CollegeCode = Annotated[int, Field(strict=True, ge=NO_COLLEGE, le=COLLEGE_CODE_MAX)]
+INTEGER_CODE_DATATYPES = ("INT64", "INT32")
+# The protocol's strings are BYTES tensors; "" is "no code given", as -1 is for integers.
+STRING_CODE_DATATYPES = ("BYTES",)
+NO_STRING_CODE = ""
+IntegerCode = Annotated[int, Field(strict=True, ge=NO_COLLEGE, le=COLLEGE_CODE_MAX)]
+StringCode = Annotated[str, Field(strict=True, max_length=COLLEGE_CODE_MAX_LENGTH)]
 
 
 def bad_request(message: str) -> ApiError:
@@ -40,7 +52,7 @@ def bad_request(message: str) -> ApiError:
 @dataclass(frozen=True, slots=True)
 class Students:
     histories: list[list[float]]
-    colleges: list[int | None]
+    colleges: list[Any]  # the card's kind of code, or None
 
 
 class TensorReader:
@@ -49,7 +61,12 @@ class TensorReader:
     def __init__(self, limits: Limits, grade_adapter: TypeAdapter[list[float]]) -> None:
         self.limits = limits
         self.grades = grade_adapter
-        self.colleges: TypeAdapter[list[int]] = TypeAdapter(list[CollegeCode])
+        strings = limits.code_kind == "string"
+        self.code_datatypes = STRING_CODE_DATATYPES if strings else INTEGER_CODE_DATATYPES
+        self.no_code: int | str = NO_STRING_CODE if strings else NO_COLLEGE
+        self.colleges: TypeAdapter[list[Any]] = TypeAdapter(
+            list[StringCode] if strings else list[IntegerCode]
+        )
 
     def students(self, request: InferenceRequest) -> Students:
         by_name: dict[str, tuple[int, RequestInput]] = {}
@@ -65,7 +82,7 @@ class TensorReader:
         if GRADES not in by_name:
             raise bad_request(f"inputs: the input {GRADES!r} is required")
         histories = self._read_grades(*by_name[GRADES])
-        colleges: list[int | None] = [None] * len(histories)
+        colleges: list[Any] = [None] * len(histories)
         if COLLEGE_CODE in by_name:
             colleges = self._read_colleges(*by_name[COLLEGE_CODE], batch=len(histories))
         return Students(histories, colleges)
@@ -92,16 +109,16 @@ class TensorReader:
         grades = self._validated(where, tensor, self.grades, GRADES)
         return [grades[row * history : (row + 1) * history] for row in range(batch)]
 
-    def _read_colleges(self, index: int, tensor: RequestInput, batch: int) -> list[int | None]:
+    def _read_colleges(self, index: int, tensor: RequestInput, batch: int) -> list[Any]:
         where = f"inputs[{index}]"
-        _check_datatype(where, tensor, COLLEGE_DATATYPES)
+        _check_datatype(where, tensor, self.code_datatypes)
         if tensor.shape != [batch]:
             raise bad_request(
                 f"{where}.shape: {COLLEGE_CODE} must have shape [{batch}] (one code per "
-                f"student, {NO_COLLEGE} for none), not {tensor.shape}"
+                f"student, {self.no_code!r} for none), not {tensor.shape}"
             )
         codes = self._validated(where, tensor, self.colleges, COLLEGE_CODE)
-        return [None if code == NO_COLLEGE else code for code in codes]
+        return [None if code == self.no_code else code for code in codes]
 
     def _validated(
         self, where: str, tensor: RequestInput, adapter: TypeAdapter[list[T]], field: str
@@ -120,15 +137,36 @@ class TensorReader:
             raise bad_request(f"{where}.data{indexes}: {reason}{more}") from None
 
 
-def requested_outputs(request: InferenceRequest) -> list[str]:
+def risk_cutoff(request: InferenceRequest, scale: tuple[float, float]) -> float | None:
+    """The request parameter `risk_below`, checked like /predict's field, or None."""
+    parameters = request.parameters or {}
+    if RISK_PARAMETER not in parameters:
+        return None
+    value = parameters[RISK_PARAMETER]
+    low, high = scale
+    where = f"parameters.{RISK_PARAMETER}"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise bad_request(f"{where}: must be a finite number on the model's scale")
+    if not low <= value <= high:
+        raise bad_request(f"{where}: {value:g} is outside this model's scale {low:g}-{high:g}")
+    return float(value)
+
+
+def requested_outputs(request: InferenceRequest, with_risk: bool) -> list[str]:
+    available = [*OUTPUT_NAMES, RISK_OUTPUT] if with_risk else list(OUTPUT_NAMES)
     if request.outputs is None:
-        return list(OUTPUT_NAMES)
+        return available
     names = []
     for index, output in enumerate(request.outputs):
-        if output.name not in OUTPUT_NAMES:
+        if output.name == RISK_OUTPUT and not with_risk:
+            raise bad_request(
+                f"outputs[{index}].name: {RISK_OUTPUT} needs the request parameter "
+                f"{RISK_PARAMETER} (a cut-off on the model's scale)"
+            )
+        if output.name not in available:
             raise bad_request(
                 f"outputs[{index}].name: unknown output {output.name!r}; "
-                f"this model gives {', '.join(OUTPUT_NAMES)}"
+                f"this model gives {', '.join(available)}"
             )
         names.append(output.name)
     return names

@@ -11,7 +11,18 @@ from app.routes.predict import ERROR_ANSWERS
 
 
 async def _card(call: Call) -> Response:
-    return FastJSONResponse(call.predictor.card_json)
+    """The active model's card, and which models this worker holds (app/model/registry.py)."""
+    models = call.state.models
+    active, previous = models.active, models.previous
+    serving = {
+        "active": active.describe() if active is not None else None,
+        "previous": previous.describe() if previous is not None else None,
+    }
+    # The cut-off the page offers first: the server's default risk_below, when set.
+    default = call.state.settings.risk_below
+    return FastJSONResponse(
+        {**call.predictor.card_json, "serving": serving, "risk_default": default}
+    )
 
 
 CARD = Route(_card, reads_body=False)

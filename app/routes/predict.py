@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
+from app.api.advice import add_advice
 from app.api.openapi import json_body
 from app.api.request_path import Call, Route, answer
 from app.api.responses import FastJSONResponse
@@ -29,13 +30,16 @@ ERROR_ANSWERS: dict[int | str, dict[str, Any]] = {
 
 
 def render(
-    forecasts: Sequence[Forecast], college_codes: Sequence[int | None], predictor: Predictor
+    forecasts: Sequence[Forecast],
+    histories: Sequence[Sequence[float]],
+    college_codes: Sequence[object],
+    predictor: Predictor,
 ) -> list[dict]:
     """Plain dicts shaped as `Prediction`: each answer is built once, never re-validated.
     The loop is the hot part of a 1000-student batch, hence the constants held in locals."""
     level = predictor.card.interval.level
     version = predictor.card.model_version
-    return [
+    answers = [
         {
             "predicted_cgpa": forecast.predicted_cgpa,
             "interval": {"low": forecast.low, "high": forecast.high, "level": level},
@@ -45,6 +49,21 @@ def render(
         }
         for forecast, code in zip(forecasts, college_codes, strict=True)
     ]
+    for row, positions in predictor.unusual_grades(histories).items():
+        answers[row]["warnings"].append(unusual_grades(positions, histories[row], predictor))
+    return answers
+
+
+def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor: Predictor) -> str:
+    """One warning for a student's grades unlike any the model saw at their semester."""
+    seen = predictor.seen_ranges
+    grades = "; ".join(
+        [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
+    )
+    return (
+        f"{grades}: outside the grades the model saw in training at that semester, so this "
+        "forecast is an extrapolation: trust it less"
+    )
 
 
 def unknown_college(college_code: object) -> str:
@@ -54,7 +73,7 @@ def unknown_college(college_code: object) -> str:
     )
 
 
-def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
+def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | None) -> APIRouter:
     scale = requests.limits.scale
     student_model, batch_model = requests.student, requests.batch
 
@@ -62,16 +81,21 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
         student: Any = parse_body(call.body, student_model, scale)
         histories, colleges = [student.grades], [student.college_code]
         forecasts = await call.predictor.coalescer.forecast(histories, colleges)
+        answers = render(forecasts, histories, colleges, call.predictor)
+        await add_advice(answers, [student], forecasts, call.predictor, default_cutoff)
         call.state.metrics.predicted["single"].inc()
-        return FastJSONResponse(render(forecasts, colleges, call.predictor)[0])
+        return FastJSONResponse(answers[0])
 
     async def predict_many(call: Call) -> Response:
         batch: Any = parse_body(call.body, batch_model, scale)
-        histories = [student.grades for student in batch.students]
-        colleges = [student.college_code for student in batch.students]
+        students = batch.students
+        histories = [student.grades for student in students]
+        colleges = [student.college_code for student in students]
         forecasts = await call.predictor.coalescer.forecast(histories, colleges)
+        answers = render(forecasts, histories, colleges, call.predictor)
+        await add_advice(answers, students, forecasts, call.predictor, default_cutoff, "students")
         call.state.metrics.predicted["batch"].inc(len(forecasts))
-        return FastJSONResponse({"predictions": render(forecasts, colleges, call.predictor)})
+        return FastJSONResponse({"predictions": answers})
 
     one, many = Route(predict_one), Route(predict_many)
     routes = APIRouter(

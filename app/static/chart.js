@@ -13,19 +13,30 @@ function add(parent, name, attributes = {}, text = "") {
   return element;
 }
 
-/** The grade axis: whole numbers around the data, at least two points tall, within 0-10. */
-function gradeRange(values) {
-  let low = Math.max(0, Math.floor(Math.min(...values) - 0.25));
-  let high = Math.min(10, Math.ceil(Math.max(...values) + 0.25));
-  while (high - low < 2) { if (low > 0) low--; else high++; }
-  return { low, high, step: high - low > 6 ? 2 : 1 };
+/** A round step near `size`: 1, 2 or 5 times a power of ten. */
+function niceStep(size) {
+  const power = 10 ** Math.floor(Math.log10(size));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= size * 0.99);
 }
 
-export function drawChart(container, grades, prediction) {
+/** The grade axis: round numbers around the data, at least a fifth of the scale tall, within
+ * the model's scale (0-10 gives whole numbers, 0-4 halves, 0-100 tens). */
+function gradeRange(values, scale) {
+  const unit = niceStep((scale.high - scale.low) / 10);
+  let low = Math.max(scale.low, Math.floor((Math.min(...values) - unit / 4) / unit) * unit);
+  let high = Math.min(scale.high, Math.ceil((Math.max(...values) + unit / 4) / unit) * unit);
+  while (high - low < 2 * unit - 1e-9) { if (low > scale.low) low -= unit; else high += unit; }
+  return { low, high, step: (high - low) / unit > 6 ? 2 * unit : unit };
+}
+
+// 0.1 + 0.2 must label as 0.3.
+const tick = (value) => String(Number(value.toFixed(6)));
+
+export function drawChart(container, grades, prediction, scale) {
   // Drawn at the container's real width so text keeps its size on a phone.
   const width = Math.max(280, Math.round(container.clientWidth || 640));
   const { low: intervalLow, high: intervalHigh, level } = prediction.interval;
-  const range = gradeRange([...grades, intervalLow, intervalHigh, prediction.predicted_cgpa]);
+  const range = gradeRange([...grades, intervalLow, intervalHigh, prediction.predicted_cgpa], scale);
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (semester) => MARGIN.left + ((semester - 0.5) / (grades.length + 1)) * plotWidth;
@@ -43,9 +54,9 @@ export function drawChart(container, grades, prediction) {
     `Forecast for semester ${prediction.semester}: ${prediction.predicted_cgpa.toFixed(2)}, ` +
     `${percent}% interval ${intervalLow.toFixed(2)} to ${intervalHigh.toFixed(2)}.`);
 
-  for (let grade = range.low; grade <= range.high; grade += range.step) {
+  for (let grade = range.low; grade <= range.high + 1e-9; grade += range.step) {
     add(svg, "line", { class: "grid", x1: MARGIN.left, x2: width - MARGIN.right, y1: y(grade), y2: y(grade) });
-    add(svg, "text", { class: "axis-label", x: MARGIN.left - 8, y: y(grade) + 4, "text-anchor": "end" }, String(grade));
+    add(svg, "text", { class: "axis-label", x: MARGIN.left - 8, y: y(grade) + 4, "text-anchor": "end" }, tick(grade));
   }
   for (let semester = 1; semester <= grades.length + 1; semester++) {
     const labelAt = { class: "axis-label", x: x(semester), "text-anchor": "middle" };

@@ -1,14 +1,27 @@
 // CSV in and out, and the mapping between CSV lines and the API's `students[i]...` fields.
+// It reads the wide files the training loader reads (training/data/wide.py, reading.py): the
+// delimiter sniffed from the header, ordinal term columns, quoted numbers, the group column.
 
 import { historyFrom } from "./history.js";
 
-const ORDINAL = /^(\d+)(st|nd|rd|th)$/;
-const COLLEGE_HEADERS = ["college code", "college_code", "collegecode", "college"];
+// `1st`, `2nd sem`, `Sem 1`, `Semester 1`, `Term 1`, `T1` in any case: training's pattern.
+const ORDINAL = /^(?:(\d+)\s*(?:st|nd|rd|th)(?:\s*(?:sem|semester|term))?|(?:sem|semester|term|t)\s*[-_.#]?\s*(\d+))$/;
+const SNIFFED = [",", ";", "\t"];
 const BLANK_CELL_HINT = " (the cell is blank; only the cells after a student's last grade may be)";
-const OUTPUT_COLUMNS = ["predicted_cgpa", "interval_low", "interval_high", "semester"];
+const normalise = (name) => name.trim().toLowerCase().replace(/\s+/g, " ");
+
+/** The one of `,` `;` tab that splits the header line most often outside quotes; `,` when
+ * none does (a one-column file). Ties go to the first, as in training. */
+export function sniffDelimiter(text) {
+  const header = text.split(/\r\n|\n|\r/).find((line) => line.trim() !== "") ?? "";
+  const unquoted = header.replace(/"[^"]*"/g, "");
+  const counts = SNIFFED.map((candidate) => unquoted.split(candidate).length - 1);
+  const best = counts.indexOf(Math.max(...counts));
+  return counts[best] > 0 ? SNIFFED[best] : ",";
+}
 
 /** RFC 4180 records, each with the file line it starts on (a quoted cell may span lines). */
-export function parseCsv(text) {
+export function parseCsv(text, delimiter = ",") {
   const records = [];
   let record = [], cell = "", quoted = false, line = 1, startLine = 1;
   text = text.replace(/^\uFEFF/, "");
@@ -18,8 +31,8 @@ export function parseCsv(text) {
       if (char === '"' && text[i + 1] === '"') { cell += '"'; i++; }
       else if (char === '"') quoted = false;
       else { cell += char; if (char === "\n") line++; }
-    } else if (char === '"') quoted = true;
-    else if (char === ",") { record.push(cell); cell = ""; }
+    } else if (char === '"' && cell.trim() === "") { cell = ""; quoted = true; } // `; "5" ;`
+    else if (char === delimiter) { record.push(cell); cell = ""; }
     else if (char === "\n" || char === "\r") {
       if (char === "\r" && text[i + 1] === "\n") i++;
       record.push(cell);
@@ -32,40 +45,62 @@ export function parseCsv(text) {
   return records.filter((r) => r.cells.some((c) => c.trim() !== ""));
 }
 
-export function toCsv(rows) {
+export function toCsv(rows, delimiter = ",") {
+  const special = new RegExp(`["\\r\\n${delimiter === "\t" ? "\\t" : delimiter}]`);
   const quote = (value) => {
     const text = String(value ?? "");
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    return special.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  return rows.map((row) => row.map(quote).join(",")).join("\r\n") + "\r\n";
+  return rows.map((row) => row.map(quote).join(delimiter)).join("\r\n") + "\r\n";
 }
 
-/** Reads the header, picks the grade columns (1st, 2nd, ... in order, at most `maxHistory`)
- * and the college column, and builds one API student per data line. */
-export function studentsFromCsv(text, maxHistory) {
-  const [header, ...rows] = parseCsv(text);
-  if (!header) throw new Error("The file is empty.");
-  const names = header.cells.map((name) => name.trim().toLowerCase().replace(/\s+/g, " "));
-  const ordinals = names
+/** The term columns in order, numbered 1, 2, ... without gaps or repeats, as training wants. */
+function gradeColumnsOf(header, names) {
+  const found = names
     .map((name, index) => ({ index, match: ORDINAL.exec(name), label: header.cells[index].trim() }))
     .filter((column) => column.match)
-    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]));
-  if (ordinals.length === 0 || Number(ordinals[0].match[1]) !== 1) {
-    throw new Error("No grade columns found: the first row should name them 1st, 2nd, 3rd, 4th.");
+    .map((column) => ({ ...column, number: Number(column.match[1] ?? column.match[2]) }))
+    .sort((a, b) => a.number - b.number);
+  if (found.length === 0) {
+    throw new Error("No grade columns found: the first row should name them 1st, 2nd, 3rd ... " +
+      "(or Sem 1, Sem 2 ... or Term 1, Term 2 ...).");
   }
-  const gradeColumns = ordinals.slice(0, maxHistory ?? ordinals.length);
+  if (found.some((column, position) => column.number !== position + 1)) {
+    const labels = found.map((column) => column.label).join(", ");
+    throw new Error(`The grade columns must be numbered 1, 2, 3 ... once each, without gaps; the file has ${labels}.`);
+  }
+  return found;
+}
+
+/** A group cell as the card's kind of code: integers when the card's codes are (a spreadsheet
+ * writes 115 as "115.0"), else trimmed text. Anything else is sent as typed for the API to name. */
+export function codeFrom(text, card) {
+  const integers = !card.group.codes.some((code) => typeof code === "string");
+  return integers && /^[+-]?\d+(\.0*)?$/.test(text) ? parseInt(text, 10) : text;
+}
+
+/** Reads the header, picks the grade columns (at most the card's max_history) and the group
+ * column (named as the card's group.column or group.label), and builds one API student per
+ * data line. */
+export function studentsFromCsv(text, card) {
+  const delimiter = sniffDelimiter(text);
+  const [header, ...rows] = parseCsv(text, delimiter);
+  if (!header) throw new Error("The file is empty.");
+  const names = header.cells.map(normalise);
+  const ordinals = gradeColumnsOf(header, names);
+  const gradeColumns = ordinals.slice(0, card.max_history);
   const unused = ordinals.slice(gradeColumns.length).map((column) => column.label);
-  const collegeIndex = names.findIndex((name) => COLLEGE_HEADERS.includes(name));
+  const groupNames = [card.group.column, card.group.label, "college_code"]
+    .filter((name) => name).map(normalise);
+  const groupIndex = card.group.column === null ? -1
+    : names.findIndex((name, index) => groupNames.includes(name) && !ordinals.some((c) => c.index === index));
   const students = rows.map(({ cells }) => {
     const student = { grades: historyFrom(gradeColumns.map((c) => cells[c.index] ?? "")) };
-    const code = (cells[collegeIndex] ?? "").trim();
-    if (collegeIndex >= 0 && code !== "") {
-      // "115.0" is how a spreadsheet or pandas often writes a whole number.
-      student.college_code = /^\d+(\.0*)?$/.test(code) ? parseInt(code, 10) : code;
-    }
+    const code = (cells[groupIndex] ?? "").trim();
+    if (groupIndex >= 0 && code !== "") student.college_code = codeFrom(code, card);
     return student;
   });
-  return { header, rows, students, gradeColumns, unused, collegeIndex };
+  return { delimiter, header, rows, students, gradeColumns, unused, groupIndex };
 }
 
 /** "students[3].grades[1]" -> {line: 5, text: "Line 5, column 2nd: <message>"}. */
@@ -79,23 +114,21 @@ export function describeRowError(parsed, detail, offset) {
     where = `, column ${column?.label ?? match[3]}`;
     if (column && (cells[column.index] ?? "").trim() === "") hint = BLANK_CELL_HINT;
   } else if (match[2] === "college_code") {
-    where = `, column ${parsed.header.cells[parsed.collegeIndex].trim()}`;
+    where = `, column ${parsed.header.cells[parsed.groupIndex].trim()}`;
   } else if (match[2]) {
     where = `, ${match[2]}`;
   }
   return { line, text: `Line ${line}${where}: ${detail.message}${hint}` };
 }
 
-/** The input file with the forecast columns added to every line. */
-export function resultsCsv(parsed, predictions) {
+/** The input file with the cohort table's columns added to every line, in the file's own
+ * delimiter, so it opens in the same spreadsheet the same way. */
+export function resultsCsv(parsed, cohort) {
   const width = parsed.header.cells.length;
   // Every line gets exactly the header's width, so the added columns line up under their names.
   const pad = (cells) => [...cells, ...Array(width).fill("")].slice(0, width);
   return toCsv([
-    [...pad(parsed.header.cells), ...OUTPUT_COLUMNS],
-    ...parsed.rows.map(({ cells }, i) => {
-      const p = predictions[i];
-      return [...pad(cells), p.predicted_cgpa, p.interval.low, p.interval.high, p.semester];
-    }),
-  ]);
+    [...pad(parsed.header.cells), ...cohort.columns],
+    ...parsed.rows.map(({ cells }, i) => [...pad(cells), ...cohort.cells(i)]),
+  ], parsed.delimiter);
 }

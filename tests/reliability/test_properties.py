@@ -38,7 +38,7 @@ grades = st.floats(min_value=0.0, max_value=10.0, allow_nan=False, allow_infinit
 histories = st.lists(grades, min_size=CARD.min_history, max_size=CARD.max_history)
 # Known colleges, unknown ones (the model's unknown slot) and none at all.
 colleges = st.one_of(
-    st.none(), st.sampled_from(CARD.colleges), st.integers(min_value=0, max_value=2**31 - 1)
+    st.none(), st.sampled_from(CARD.group.codes), st.integers(min_value=0, max_value=2**31 - 1)
 )
 students = st.tuples(histories, colleges)
 batches = st.lists(students, min_size=1, max_size=12)
@@ -74,7 +74,7 @@ def test_any_valid_history_gets_a_finite_ordered_forecast_in_range(
     history, college = student
     (forecast,) = predictor.forecast([history], [college])
     assert_sane(forecast, history)
-    assert forecast.college_known is (None if college is None else college in CARD.colleges)
+    assert forecast.college_known is (None if college is None else college in CARD.group.codes)
 
 
 @SERVICE_SETTINGS
@@ -127,7 +127,11 @@ def test_predict_over_http_matches_the_model_service(
     assert answer["interval"]["low"] == forecast.low
     assert answer["interval"]["high"] == forecast.high
     assert answer["semester"] == len(history) + 1
-    assert bool(answer["warnings"]) is (forecast.college_known is False)
+    unknown_college = forecast.college_known is False
+    unusual = bool(predictor.unusual_grades([history]))
+    assert bool(answer["warnings"]) is (unknown_college or unusual)
+    # One warning for an unknown college, one for all of a student's unusual grades.
+    assert len(answer["warnings"]) == unknown_college + unusual
 
 
 @settings(HTTP_SETTINGS, max_examples=50)

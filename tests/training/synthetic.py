@@ -1,4 +1,9 @@
-"""Small synthetic grade files, so training tests run in seconds and never need the real CSV."""
+"""Small synthetic grade files, so training tests run in seconds and never need the real CSV.
+
+The shapes other institutions export (the 0-20 period grades, the 0-4 long export, a wide
+file of any number of terms) come from `training.synthetic`, which the accuracy checks use
+too; this module adds the tiny Kaggle-shaped file most tests start from.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,28 @@ from pathlib import Path
 
 import numpy as np
 
+from training.synthetic import long_export_lines, period_grades_lines, wide_lines, write_lines
+
 HEADER = "1st,2nd,3rd,4th,5th,College Code,Gender,Roll,Roll no.,Subject Code"
 # Training settings small enough for tests: the shapes and code paths are the real ones.
 FAST = ["--max-epochs", "40", "--patience", "10", "--notebook-epochs", "20"]
+# How to read the other shapes.
+PERIOD_GRADES_OPTIONS = ["--grade-columns", "G1,G2,G3", "--group-column", "school"]
+PERIOD_GRADES_OPTIONS += ["--scale", "0:20"]
+LONG_EXPORT_OPTIONS = ["--student-column", "student_id", "--term-column", "term"]
+LONG_EXPORT_OPTIONS += ["--grade-column", "gpa", "--group-column", "programme", "--scale", "0:4"]
+
+__all__ = [
+    "FAST",
+    "HEADER",
+    "LONG_EXPORT_OPTIONS",
+    "PERIOD_GRADES_OPTIONS",
+    "long_export_lines",
+    "period_grades_lines",
+    "synthetic_rows",
+    "wide_lines",
+    "write_csv",
+]
 
 
 def synthetic_rows(students: int, seed: int = 0) -> list[str]:
@@ -31,5 +55,4 @@ def synthetic_rows(students: int, seed: int = 0) -> list[str]:
 
 
 def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
+    return write_lines(path, lines, encoding)

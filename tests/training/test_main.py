@@ -31,3 +31,48 @@ def test_unknown_flag_is_an_argparse_error(capsys: pytest.CaptureFixture) -> Non
         main(["train", "--data", "x.csv", "--out", "m", "--no-such-flag", "1"])
     assert exited.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "problem"),
+    [
+        (["--scale", "10:0"], "must have LOW below HIGH"),
+        (["--scale", "0-10"], "is not LOW:HIGH"),
+        (["--delimiter", "|"], "is not one of"),
+        (["--grade-columns", "G1"], "at least two columns"),
+        (["--student-column", "id"], "needs all three of --student-column"),
+        (["--group-column", "school", "--no-group"], "not allowed with argument"),
+        (
+            ["--student-column", "s", "--term-column", "t", "--grade-column", "g",
+             "--grade-columns", "a,b"],
+            "--grade-columns is for wide files",
+        ),
+    ],
+)  # fmt: skip
+def test_contradictory_data_options_are_usage_errors(
+    capsys: pytest.CaptureFixture, flags: list[str], problem: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--data", "x.csv", "--out", "m", *flags])
+    assert exited.value.code == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_help_lists_the_data_options(capsys: pytest.CaptureFixture) -> None:
+    for command in ("train", "evaluate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        for flag in ["--scale LOW:HIGH", "--grade-columns", "--group-column NAME", "--no-group",
+                     "--student-column", "--term-column", "--grade-column", "--delimiter",
+                     "--encoding"]:  # fmt: skip
+            assert flag in text, (command, flag)
+
+
+def test_an_undecodable_file_names_the_encoding_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = write_csv(tmp_path / "latin.csv", [HEADER, "7,7,7,7,7,115,Féminin,1,,16"], "latin-1")
+    assert main(["train", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "latin.csv, line 2: file is not utf-8 text" in error and "--encoding" in error

@@ -1,4 +1,4 @@
-"""The serving module: padding and unknown colleges handled inside, identical to training."""
+"""The serving module: padding and unknown groups handled inside, identical to training."""
 
 from __future__ import annotations
 
@@ -14,28 +14,43 @@ from training.config import TrainingConfig
 from training.network import GradeSequenceNet
 from training.network_export import compact_module
 
-KNOWN = [115, 116, 165, 241]
+GROUPS = 4
 
 
-def random_network(predict_change: bool) -> GradeSequenceNet:
+def random_network(
+    predict_change: bool,
+    groups: int = GROUPS,
+    history: int = 4,
+    scale: tuple[float, float] = (0.0, 10.0),
+) -> GradeSequenceNet:
     """A network with every weight random (not the zero start), so folding bugs show."""
     torch.manual_seed(3)
     config = TrainingConfig(predict_change=predict_change)
-    network = GradeSequenceNet(KNOWN, 4, grade_mean=7.0, grade_std=0.9, config=config)
+    low, high = scale
+    network = GradeSequenceNet(
+        groups,
+        history,
+        grade_mean=low + 0.7 * (high - low),
+        grade_std=0.09 * (high - low),
+        config=config,
+        scale=scale,
+    )
     with torch.no_grad():
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
-        network.half_width_by_length.copy_(torch.tensor([0.9, 0.8, 0.7, 0.6]))
+        network.half_width_by_length.copy_(torch.linspace(0.9, 0.6, history) * (high - low) / 10)
     return network.eval()
 
 
-def random_batch(size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def random_batch(
+    size: int, groups: int = GROUPS, history: int = 4, high: float = 10.0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(size)
-    grades = torch.rand(size, 4, generator=generator) * 10
-    lengths = torch.randint(1, 5, (size,), generator=generator)
-    choices = torch.tensor([*KNOWN, -1, 999])
-    colleges = choices[torch.randint(0, len(choices), (size,), generator=generator)]
-    return grades, lengths, colleges
+    grades = torch.rand(size, history, generator=generator) * high
+    lengths = torch.randint(1, history + 1, (size,), generator=generator)
+    choices = torch.tensor([*range(groups), -1, 99])  # known, none, out of range: unknown
+    indexes = choices[torch.randint(0, len(choices), (size,), generator=generator)]
+    return grades, lengths, indexes
 
 
 @pytest.mark.parametrize("predict_change", [False, True])
@@ -68,20 +83,47 @@ def test_short_batches_and_every_length() -> None:
     with torch.inference_mode():
         for length in range(1, 5):
             grades = torch.full((3, length), 7.5)
-            output = served(grades, torch.full((3,), length), torch.tensor([115, -1, 999]))
+            output = served(grades, torch.full((3,), length), torch.tensor([2, -1, 99]))
             assert output.shape == (3, 3)
             # The same history padded to the full width gives the same answer, up to float64
             # rounding: the width changes the order in which the matrix products sum.
             wide = torch.cat([grades, torch.full((3, 4 - length), 99.0)], 1)
-            widened = served(wide, torch.full((3,), length), torch.tensor([115, -1, 999]))
+            widened = served(wide, torch.full((3,), length), torch.tensor([2, -1, 99]))
             torch.testing.assert_close(widened, output, atol=1e-12, rtol=0)
 
 
-def test_unknown_and_missing_college_share_the_unknown_slot() -> None:
+@pytest.mark.parametrize(
+    ("groups", "history", "scale"), [(0, 4, (0.0, 10.0)), (6, 12, (0.0, 4.0)), (2, 2, (0.0, 20.0))]
+)
+def test_other_shapes_and_scales_fold_exactly(
+    groups: int, history: int, scale: tuple[float, float]
+) -> None:
+    """No group column, 12-term histories, 0-4 and 0-20 scales: the fold is still exact."""
+    network = random_network(False, groups, history, scale)
+    grades, lengths, indexes = random_batch(300, groups, history, scale[1])
+    with torch.no_grad():
+        expected = network(grades, lengths, indexes)
+    with torch.inference_mode():
+        actual = compact_module(network)(grades, lengths, indexes)
+    torch.testing.assert_close(actual, expected.double(), atol=1e-5 * scale[1], rtol=0)
+    assert bool(((actual >= scale[0]) & (actual <= scale[1])).all())
+
+
+def test_outputs_are_clamped_to_the_scale() -> None:
+    served = compact_module(random_network(False, scale=(0.0, 4.0)))
+    grades, lengths, indexes = random_batch(1000, high=4.0)
+    grades[:10] = 4.0
+    with torch.inference_mode():
+        output = served(grades, lengths, indexes)
+    assert float(output.max()) <= 4.0 and float(output.min()) >= 0.0
+    assert bool((output == 4.0).any())  # the clamp is the card's scale, not 0-10
+
+
+def test_unknown_and_missing_group_share_the_unknown_slot() -> None:
     served = compact_module(random_network(False))
     grades = torch.tensor([[7.1, 7.4, 7.9, 8.0]]).repeat(3, 1)
     with torch.inference_mode():
-        output = served(grades, torch.full((3,), 4), torch.tensor([-1, 999, 12345]))
+        output = served(grades, torch.full((3,), 4), torch.tensor([-1, 4, 12345]))
     # Equal up to float64 rounding: a matrix product may sum one column of the batch in
     # another order than the next.
     torch.testing.assert_close(output, output[:1].expand(3, 3), atol=1e-12, rtol=0)

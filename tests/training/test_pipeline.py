@@ -8,10 +8,22 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
 from app.model.card import ModelCard
-from tests.training.synthetic import FAST, HEADER, synthetic_rows, write_csv
+from app.model.predictor import load_predictor
+from tests.training.synthetic import (
+    FAST,
+    HEADER,
+    LONG_EXPORT_OPTIONS,
+    PERIOD_GRADES_OPTIONS,
+    long_export_lines,
+    period_grades_lines,
+    synthetic_rows,
+    wide_lines,
+    write_csv,
+)
 from training.__main__ import main
 from training.evaluate import MODEL_NAMES, PROJECT_MODEL
 
@@ -23,7 +35,12 @@ def train(data: Path, out: Path, *extra: str) -> ModelCard:
 
 def probe_batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     grades = torch.tensor([[7.1, 7.4, 7.9, 8.0], [6.0, 99, 99, 99], [5.5, 6.0, 6.5, 99]])
-    return grades, torch.tensor([4, 1, 3]), torch.tensor([165, -1, 999])
+    return grades, torch.tensor([4, 1, 3]), torch.tensor([2, -1, 99])
+
+
+def group_index(card: ModelCard, code: int | str | None) -> int:
+    codes: list[int | str] = list(card.group.codes)
+    return codes.index(code) if code in codes else -1
 
 
 def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> None:
@@ -36,18 +53,33 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
     assert card.data_file == "grades.csv"
     assert card.seed == 7 and card.hyperparameters["seed"] == 7
     assert card.hyperparameters["max_epochs"] == 40
-    assert (card.min_history, card.max_history) == (1, 4)
-    assert card.colleges == [115, 116, 165]
+    assert (card.min_history, card.max_history, card.term_count) == (1, 4, 5)
+    assert card.scale == (0.0, 10.0)
+    assert card.group.model_dump() == {
+        "column": "College Code",
+        "label": "College Code",
+        "codes": [115, 116, 165],
+    }
+    assert len(card.grade_range_by_position) == len(card.grade_mean_by_position) == 4
+    means = card.grade_mean_by_position
+    for grade_range, mean in zip(card.grade_range_by_position, means, strict=True):
+        assert 0 <= grade_range.low <= mean <= grade_range.high <= 10
     assert card.interval.level == 0.9
     assert set(card.interval.half_width_by_length) == {1, 2, 3, 4}
     assert all(width > 0 for width in card.interval.half_width_by_length.values())
+    residuals = card.interval.residuals_by_length
+    assert set(residuals) == {1, 2, 3, 4}
+    assert all(values == sorted(values) and len(values) > 40 for values in residuals.values())
+    assert min(residuals[4]) < 0 < max(residuals[4])  # signed
+    # The half-width is the conformal quantile of the residuals' size.
+    assert card.interval.half_width_by_length[4] in [abs(value) for value in residuals[4]]
     assert card.training_command.startswith("python -m training train --data ")
     models = card.metrics["seed_split"]["models"]
     assert set(models) == {
         "repeat last grade",
         "training mean",
         "linear regression",
-        "linear regression + college",
+        "linear regression + group",
         "notebook RNN",
         "project RNN",
     }
@@ -59,14 +91,13 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
     module = torch.jit.load(str(out / "cgpa_rnn.pt"))
     lengths = {len(example.grades) for example in card.golden_examples}
     assert {1, 4} <= lengths and lengths & {2, 3}
-    assert any(e.college_code not in card.colleges for e in card.golden_examples)
+    assert any(e.college_code not in card.group.codes for e in card.golden_examples)
     with torch.inference_mode():
         for example in card.golden_examples:
-            code = -1 if example.college_code is None else example.college_code
             output = module(
                 torch.tensor([example.grades], dtype=torch.float64),
                 torch.tensor([len(example.grades)]),
-                torch.tensor([code]),
+                torch.tensor([group_index(card, example.college_code)]),
             )[0]
             expected = [example.predicted_cgpa, example.low, example.high]
             # Alone rather than in the card's batch: equal up to float64 rounding.
@@ -107,6 +138,66 @@ def test_retraining_replaces_both_files_and_a_failed_run_keeps_them(
     assert ((out / "cgpa_rnn.pt").read_bytes(), (out / "cgpa_rnn.json").read_bytes()) == before
 
 
+def assert_serves(out: Any, card: ModelCard, code: int | str) -> None:
+    """The app loads the checkpoint (sha, golden examples) and answers on the card's scale."""
+    predictor = load_predictor(out / "cgpa_rnn.pt")
+    low, high = card.scale
+    longest = [high] * card.max_history
+    forecasts = predictor.forecast([longest, [low], longest[:2]], [code, None, "nope"])
+    assert [f.college_known for f in forecasts] == [code in card.group.codes, None, False]
+    for forecast in forecasts:
+        assert low <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= high
+
+
+def test_period_grades_on_a_0_20_scale_with_string_school_codes(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "student-por.csv", period_grades_lines(150, seed=5))
+    out = tmp_path / "models"
+    card = train(data, out, *PERIOD_GRADES_OPTIONS)
+    assert card.scale == (0.0, 20.0)
+    assert card.group.model_dump() == {"column": "school", "label": "school", "codes": ["GP", "MS"]}
+    assert (card.term_count, card.max_history) == (3, 2)
+    assert all(0 <= e.low <= e.predicted_cgpa <= e.high <= 20 for e in card.golden_examples)
+    # Golden histories sit on the model's scale, with known, unknown and missing codes.
+    assert {e.college_code for e in card.golden_examples} == {"GP", "unknown", None}
+    assert max(grade for e in card.golden_examples for grade in e.grades) > 10
+    assert card.training_command.endswith("--scale 0:20")
+    assert_serves(out, card, "GP")
+
+
+def test_long_export_on_a_0_4_scale_with_programme_codes(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "export.csv", long_export_lines(160, terms=8, seed=6))
+    out = tmp_path / "models"
+    card = train(data, out, *LONG_EXPORT_OPTIONS)
+    assert card.scale == (0.0, 4.0)
+    assert card.group.column == "programme"
+    assert card.group.codes == sorted(["ARCH", "BBA", "CIV", "CSE", "EEE", "ME"])
+    assert (card.term_count, card.max_history) == (10, 7)
+    assert set(card.interval.residuals_by_length) == set(range(1, 8))
+    assert "exact duplicate rows" in card.metrics["data_summary"]
+    assert_serves(out, card, "CSE")
+
+    # Rows in another order: the same students, so byte for byte the same checkpoint.
+    lines = long_export_lines(160, terms=8, seed=6)
+    shuffled = write_csv(tmp_path / "shuffled.csv", [lines[0], *reversed(lines[1:])])
+    again = train(shuffled, tmp_path / "again", *LONG_EXPORT_OPTIONS)
+    assert again.checkpoint_sha256 == card.checkpoint_sha256
+
+
+@pytest.mark.parametrize("grouping", [[], ["--no-group"]])
+def test_thirteen_terms_give_twelve_term_histories(tmp_path: Path, grouping: list[str]) -> None:
+    data = write_csv(tmp_path / "long.csv", wide_lines(80, terms=13, seed=7))
+    out = tmp_path / "models"
+    card = train(data, out, *grouping)
+    assert (card.term_count, card.max_history) == (13, 12)
+    assert max(len(e.grades) for e in card.golden_examples) == 12
+    if grouping:
+        assert card.group.model_dump() == {"column": None, "label": "Group", "codes": []}
+        assert {e.college_code for e in card.golden_examples} == {None}
+    else:
+        assert card.group.codes == [115, 116, 165, 241]
+    assert_serves(out, card, card.group.codes[0] if card.group.codes else "x")
+
+
 def numbers_in(value: Any) -> list[float]:
     if isinstance(value, bool):
         return []
@@ -139,6 +230,10 @@ def test_evaluate_writes_every_file_with_finite_numbers(
     assert set(report["seed_split"]) == set(MODEL_NAMES)
     assert report["folds"] == 2 and report["repeats"] == 1
     assert set(report["project_by_history_length"]) == {"1", "2", "3", "4"}
+    for scores in report["project_by_history_length"].values():
+        assert {"mse", "baseline_mse", "versus_baseline", "coverage_pooled"} <= set(scores)
+        assert scores["versus_baseline"]["folds"] == 2
+    assert report["data"]["group_label"] == "College Code"
     assert 0.0 <= report["interval"]["coverage_pooled"] <= 1.0
     numbers = numbers_in(report)
     assert len(numbers) > 100
@@ -146,6 +241,30 @@ def test_evaluate_writes_every_file_with_finite_numbers(
 
     terminal = capsys.readouterr().out
     for name in MODEL_NAMES:
-        assert name in terminal
-        assert name in (report_dir / "report.md").read_text()
+        shown = name.replace("+ group", "+ College Code")
+        assert shown in terminal
+        assert shown in (report_dir / "report.md").read_text()
     assert f"{PROJECT_MODEL} beats" in terminal or f"{PROJECT_MODEL} does NOT beat" in terminal
+    # Targets relative to the data's own baselines, per history length too; no 0-10 figure.
+    assert "per history length, project RNN is no worse than linear regression + College " in (
+        terminal
+    )
+    assert "history length 1: project RNN MSE" in terminal
+    assert "interval coverage" in terminal and "0.87-0.93 target" in terminal
+    assert "<= 0.15" not in terminal
+
+
+def test_evaluate_reads_a_long_file(tmp_path: Path, capsys) -> None:
+    data = write_csv(tmp_path / "export.csv", long_export_lines(120, terms=5, seed=8))
+    report_dir = tmp_path / "eval"
+    arguments = ["evaluate", "--data", str(data), "--report", str(report_dir)]
+    assert main([*arguments, "--folds", "2", "--repeats", "1", *FAST, *LONG_EXPORT_OPTIONS]) == 0
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["data"]["scale"] == [0.0, 4.0]
+    assert report["data"]["group_label"] == "programme"
+    # Students with fewer terms are tested too, at their own lengths.
+    counts = {int(k): v["predictions"] for k, v in report["project_by_history_length"].items()}
+    assert counts[1] > counts[4] > 0
+    terminal = capsys.readouterr().out
+    assert terminal.startswith("export.csv: ")
+    assert "linear regression + programme" in terminal

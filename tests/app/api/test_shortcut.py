@@ -25,7 +25,7 @@ from tests.conftest import MODEL_PATH, TEST_API_KEY
 
 PREDICTOR = load_predictor(MODEL_PATH)
 MAX_HISTORY = PREDICTOR.card.max_history
-KNOWN_COLLEGES = PREDICTOR.card.colleges
+KNOWN_COLLEGES = PREDICTOR.card.group.codes
 
 
 def random_student(rng: random.Random) -> dict:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import Tensor, nn
 
-from app.model.card import FORMAT_VERSION, sha256_of_file
+from app.model.card import FORMAT_VERSION, ModelCard, sha256_of_file
 from app.model.predictor import (
     DECIMALS,
     VECTOR_ROUNDING_ROWS,
     ModelLoadError,
+    Predictor,
     load_predictor,
     rounded_rows,
 )
@@ -30,8 +32,15 @@ def rewrite_card(model_path: Path, **changes: object) -> None:
 
 def test_committed_checkpoint_loads_and_reproduces_its_golden_examples() -> None:
     predictor = load_predictor(MODEL_PATH)
-    assert predictor.card.min_history == 1
-    assert predictor.card.max_history >= 4
+    card = predictor.card
+    assert card.format_version == FORMAT_VERSION == 2
+    assert card.min_history == 1
+    assert card.max_history >= 4 and card.term_count == card.max_history + 1
+    assert card.scale == (0.0, 10.0)
+    assert card.group.column == card.group.label == "College Code"
+    assert card.group.codes == [115, 116, 165, 241]
+    assert len(card.grade_range_by_position) == len(card.grade_mean_by_position) == 4
+    assert set(card.interval.residuals_by_length) == {1, 2, 3, 4}
 
 
 def test_padding_does_not_change_a_prediction() -> None:
@@ -81,6 +90,65 @@ def test_newer_card_format_is_refused(model_copy: Path) -> None:
     rewrite_card(model_copy, format_version=FORMAT_VERSION + 1)
     with pytest.raises(ModelLoadError, match=f"format_version {FORMAT_VERSION + 1}"):
         load_predictor(model_copy)
+
+
+def test_format_1_card_is_refused_not_guessed_at(model_copy: Path) -> None:
+    rewrite_card(model_copy, format_version=1, colleges=[115, 116, 165, 241])
+    with pytest.raises(ModelLoadError, match="has format_version 1; this service reads "):
+        load_predictor(model_copy)
+
+
+def card_with(**changes: object) -> dict:
+    card = json.loads(MODEL_PATH.with_suffix(".json").read_text())
+    card.update(changes)
+    return card
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"group": {"column": "x", "label": "x", "codes": [116, 115]}}, "sorted and unique"),
+        ({"group": {"column": "x", "label": "x", "codes": ["GP", 1]}}, "group.codes"),
+        ({"group": {"column": None, "label": "Group", "codes": [1]}}, "without a group column"),
+        ({"grade_scale": {"low": 4.0, "high": 0.0}}, "is not below high"),
+        ({"grade_mean_by_position": [7.0]}, "grade_mean_by_position must have max_history"),
+        ({"term_count": 1}, "term_count"),
+    ],
+)
+def test_card_fields_are_validated(changes: dict, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        ModelCard.model_validate(card_with(**changes))
+
+
+def test_card_keeps_integer_and_string_codes_as_they_are() -> None:
+    integers = ModelCard.model_validate(card_with())
+    assert integers.group.codes and all(type(code) is int for code in integers.group.codes)
+    strings = {"column": "school", "label": "school", "codes": ["115", "GP"]}
+    card = ModelCard.model_validate(card_with(group=strings))
+    assert card.group.codes == ["115", "GP"]
+    assert ModelCard.model_validate_json(card.model_dump_json()).group.codes == ["115", "GP"]
+
+
+class EchoGroupIndex(nn.Module):
+    """A stand-in checkpoint whose every output column is the group index it was given."""
+
+    def forward(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:
+        return group_indexes.to(torch.float64).unsqueeze(1).expand(-1, 3)
+
+
+@pytest.mark.parametrize(
+    "codes", [["GP", "MS"], [115, 116, 165, 241], []], ids=["strings", "integers", "none"]
+)
+def test_codes_become_the_modules_group_indexes(codes: list) -> None:
+    label = "Group" if not codes else "code"
+    group = {"column": label if codes else None, "label": label, "codes": codes}
+    card = ModelCard.model_validate(card_with(group=group))
+    predictor = Predictor(torch.jit.script(EchoGroupIndex()), card, MODEL_PATH)
+    asked = [*codes, None, "nope", 999]
+    rows = predictor.raw_outputs([[7.0]] * len(asked), asked)
+    assert [row[0] for row in rows] == [*range(len(codes)), -1, -1, -1]
+    known = [forecast.college_known for forecast in predictor.forecast([[7.0]] * len(asked), asked)]
+    assert known == [True] * len(codes) + [None, False, False]
 
 
 def test_card_that_is_not_json_is_refused(model_copy: Path) -> None:

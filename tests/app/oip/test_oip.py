@@ -129,7 +129,7 @@ def test_health_says_yes_with_200_and_an_empty_body(client: TestClient, path: st
 def test_ready_says_no_exactly_when_health_ready_does(make_client, cause: str) -> None:
     client = make_client()
     if cause == "no model loaded":
-        client.app.state.service.predictor = None
+        client.app.state.service.models.active = None
     else:
         client.app.state.service.not_ready_reason = "shutting down"
     assert client.get("/health/ready").status_code == 503
@@ -522,7 +522,7 @@ def test_streamed_body_over_the_limit_is_413_in_the_protocol_shape(make_client) 
 
 def test_infer_is_503_in_the_protocol_shape_without_a_model(make_client) -> None:
     client = make_client()
-    client.app.state.service.predictor = None
+    client.app.state.service.models.active = None
     response = client.post(INFER, json=v2_request(STUDENTS))
     assert response.status_code == 503
     assert response.json() == {"error": NOT_READY}

@@ -28,7 +28,7 @@ def test_ready_after_startup_names_the_model(client: TestClient) -> None:
 
 def test_ready_is_503_when_no_model_is_loaded(make_client) -> None:
     client = make_client()
-    client.app.state.service.predictor = None
+    client.app.state.service.models.active = None
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["message"] == "the model is not loaded"
@@ -38,7 +38,7 @@ def test_ready_is_503_when_no_model_is_loaded(make_client) -> None:
 def test_model_route_returns_the_card(client: TestClient) -> None:
     card = json.loads(MODEL_PATH.with_suffix(".json").read_text())
     body = client.get("/model").json()
-    for key in ("model_version", "metrics", "min_history", "max_history", "colleges",
+    for key in ("model_version", "metrics", "min_history", "max_history", "group",
                 "interval", "checkpoint_sha256", "data_sha256"):  # fmt: skip
         assert body[key] == ModelCard.model_validate(card).model_dump(mode="json")[key]
 

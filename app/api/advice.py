@@ -1,0 +1,79 @@
+"""What an advisor acts on, added to the answers that ask for it: the risk of falling below
+a cut-off (`risk_below`) and the reasons behind a forecast (`explain`).
+
+The risk comes from the model's conformal predictive distribution (app/model/risk.py), the
+explanation from exact Shapley values against the typical student (app/model/explain.py).
+Both start from the unrounded prediction the answer was rounded from, so a risk agrees with
+the interval, and `baseline + sum(contributions) == prediction` to float precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.api.errors import ApiError
+from app.model.explain import coalition_rows
+from app.model.predictor import Forecast, Predictor
+
+# Every explained student costs 2^(grades + 1) forward rows; past this many in one request
+# the answer would hold the event loop too long (a 1000-student batch of 4 grades is ~32,000).
+MAX_EXPLAINED_ROWS = 65_536
+RISK_DECIMALS = 4
+
+
+def cutoff_of(student: Any, default: float | None) -> float | None:
+    """The student's own `risk_below`; the server's default when the field is absent (an
+    explicit null asks for no risk)."""
+    if "risk_below" in student.model_fields_set:
+        return student.risk_below
+    return default
+
+
+async def add_advice(
+    answers: list[dict],
+    students: Sequence[Any],
+    forecasts: Sequence[Forecast],
+    predictor: Predictor,
+    default_cutoff: float | None,
+    field: str = "explain",
+) -> None:
+    """Adds `risk` and `explanation` to the answers (in place) of the students asking."""
+    cutoffs = [cutoff_of(student, default_cutoff) for student in students]
+    at_risk = [index for index, cutoff in enumerate(cutoffs) if cutoff is not None]
+    if at_risk:
+        probabilities = predictor.risk.probability_below(
+            [forecasts[index].raw for index in at_risk],
+            [len(students[index].grades) for index in at_risk],
+            [cutoffs[index] for index in at_risk],
+        )
+        for index, probability in zip(at_risk, probabilities, strict=True):
+            below = cutoffs[index]
+            answers[index]["risk"] = {
+                "below": below,
+                "probability": round(probability, RISK_DECIMALS),
+            }
+    explained = [index for index, student in enumerate(students) if student.explain]
+    if not explained:
+        return
+    histories = [students[index].grades for index in explained]
+    colleges = [students[index].college_code for index in explained]
+    rows = coalition_rows(
+        [len(history) for history in histories], predictor.group_indexes(colleges)
+    )
+    if rows > MAX_EXPLAINED_ROWS:
+        message = (
+            f"explaining these students takes {rows} forward passes; at most "
+            f"{MAX_EXPLAINED_ROWS} in one request (ask for fewer explanations)"
+        )
+        detail = {"field": field, "message": message, "type": "too_many_explanations"}
+        raise ApiError(422, f"{field}: {message}", [detail])
+    explanations = await predictor.explanations.forecast(histories, colleges)
+    for index, explanation in zip(explained, explanations, strict=True):
+        answers[index]["explanation"] = {
+            "baseline": explanation.baseline,
+            "contributions": [
+                {"input": name, "value": value} for name, value in explanation.contributions
+            ],
+            "prediction": explanation.predicted,
+        }

@@ -1,0 +1,73 @@
+"""POST /admin/reload and POST /admin/rollback: swap the model without a restart.
+
+Included only when CGPA_ADMIN_KEY is set, and then guarded by it (header X-Admin-Key). The
+work is app/model/control.py's: every worker acts once, on the same files. A refused reload
+is a 409 naming the file and the reason, and the old model keeps serving.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from app.api.errors import ApiError
+from app.api.request_path import Call, Guard, Route, answer
+from app.api.responses import FastJSONResponse
+from app.api.schemas import ErrorResponse
+from app.model.registry import Outcome
+
+FAILED = ("refused", "no_previous")
+ANSWERS: dict[int | str, dict] = {
+    200: {"description": "Done: `outcome` says what changed, `serving` what answers now."},
+    401: {"model": ErrorResponse, "description": "Admin key missing or wrong."},
+    409: {"model": ErrorResponse, "description": "Refused; the model that served still does."},
+}
+
+
+def outcome_response(outcome: Outcome, previous: dict | None) -> Response:
+    if outcome.outcome in FAILED:
+        raise ApiError(409, outcome.message)
+    serving = outcome.active.describe() if outcome.active is not None else None
+    return FastJSONResponse(
+        {
+            "outcome": outcome.outcome,
+            "message": outcome.message,
+            "serving": serving,
+            "previous": previous,
+        }
+    )
+
+
+async def _reload(call: Call) -> Response:
+    outcome = await call.state.control.reload()
+    previous = call.state.models.previous
+    return outcome_response(outcome, previous.describe() if previous else None)
+
+
+async def _rollback(call: Call) -> Response:
+    outcome = await call.state.control.rollback()
+    previous = call.state.models.previous
+    return outcome_response(outcome, previous.describe() if previous else None)
+
+
+RELOAD = Route(_reload, guard=Guard.ADMIN_KEY, reads_body=False)
+ROLLBACK = Route(_rollback, guard=Guard.ADMIN_KEY, reads_body=False)
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post(
+    "/reload",
+    summary="Re-read CGPA_MODEL_PATH and its card, verify them, and swap them in",
+    responses=ANSWERS,
+)
+async def reload(request: Request) -> Response:
+    return await answer(request, RELOAD)
+
+
+@router.post(
+    "/rollback",
+    summary="Swap back to the previous verified model",
+    responses=ANSWERS,
+)
+async def rollback(request: Request) -> Response:
+    return await answer(request, ROLLBACK)

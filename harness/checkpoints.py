@@ -1,0 +1,71 @@
+"""Checkpoints for swapping: a valid new version of a checkpoint, and damaged ones.
+
+A retrained model is what a reload swaps in; retraining takes seconds, so tests and the
+reload benchmark derive one instead: the same module with one bias nudged, saved, with a
+card whose sha256, version and golden examples are those of the new bytes. The service then
+verifies it exactly as it verifies any checkpoint.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import torch
+
+from app.model.card import ModelCard, sha256_hex, write_atomically
+from app.model.predictor import Predictor, card_path_for
+
+
+def derived_checkpoint(source: Path, target: Path, nudge: float) -> str:
+    """Writes a valid checkpoint + card at `target` whose answers differ from `source`'s;
+    returns its model version. Files are written atomically (card last), as training does."""
+    module = torch.jit.load(str(source), map_location="cpu")
+    with torch.no_grad():
+        module.input_bias.add_(nudge)
+    buffer = io.BytesIO()
+    torch.jit.save(module, buffer)
+    payload = buffer.getvalue()
+    card = ModelCard.read(card_path_for(source))
+    reloaded = torch.jit.load(io.BytesIO(payload))
+    predictor = Predictor(reloaded, card, target)
+    examples = card.golden_examples
+    rows = predictor.raw_outputs(
+        [example.grades for example in examples], [example.college_code for example in examples]
+    )
+    golden = [
+        example.model_copy(update={"predicted_cgpa": row[0], "low": row[1], "high": row[2]})
+        for example, row in zip(examples, rows, strict=True)
+    ]
+    sha = sha256_hex(payload)
+    version = f"{card.model_version.split('+')[0]}+{sha[:8]}"
+    new_card = card.model_copy(
+        update={"checkpoint_sha256": sha, "model_version": version, "golden_examples": golden}
+    )
+    write_atomically(target, payload)
+    new_card.write(card_path_for(target))
+    return version
+
+
+def copy_checkpoint(source: Path, target: Path) -> None:
+    """`source` and its card to `target`, atomically (card last)."""
+    write_atomically(target, source.read_bytes())
+    write_atomically(card_path_for(target), card_path_for(source).read_bytes())
+
+
+def damage_checkpoint(target: Path) -> None:
+    """Flips bytes in the middle of the checkpoint: its sha256 no longer matches its card."""
+    payload = bytearray(target.read_bytes())
+    middle = len(payload) // 2
+    payload[middle : middle + 16] = bytes(255 - byte for byte in payload[middle : middle + 16])
+    write_atomically(target, bytes(payload))
+
+
+def model_folder(source: Path, folder: Path) -> Path:
+    """A fresh folder holding a copy of `source` and its card; returns the copy's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    shutil.copy(source, target)
+    shutil.copy(card_path_for(source), card_path_for(target))
+    return target
