@@ -12,10 +12,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from app.api.schemas import Limits, request_models
-from app.model.predictor import read_card
+from app.model.card import ModelCard
 
-# The service's own request model, with the limits of the same card.
-_card = read_card(Path(os.environ.get("CGPA_MODEL_PATH", "models/cgpa_rnn.pt")))
+# The service's own request model, with the limits of the same card (read without torch:
+# the bare app must not carry the model's weight in memory or start-up time).
+_card = ModelCard.read(
+    Path(os.environ.get("CGPA_MODEL_PATH", "models/cgpa_rnn.pt")).with_suffix(".json")
+)
 StudentHistory = request_models(Limits.of(_card, max_batch=1000)).student
 
 app = FastAPI()

@@ -37,6 +37,7 @@ class TrainingConfig:
     # beat weaker penalties; the recurrent one hardly moves the CV error (docs/accuracy.md).
     linear_l2: float = 1e-2
     recurrent_l2: float = 1e-2
+    offset_l2: float = 1e-2
     # The linear one is for a member training on up to this many rows (every fit on the
     # shared data set is); on more rows it shrinks in proportion (reference / rows), the
     # weight a fixed prior keeps against more data, as in ridge regression's sum form. Held

@@ -216,9 +216,9 @@ def _penalties(network: GradeSequenceNet, config: TrainingConfig, strength: Tens
     def per_member(parameters: list[torch.nn.Parameter]) -> Tensor:
         return sum(p.pow(2).flatten(1).sum(1) for p in parameters)
 
-    return strength * config.linear_l2 * per_member(network.linear_parameters()) + (
-        config.recurrent_l2 * per_member(network.recurrent_parameters())
-    )
+    weights, *offsets = network.linear_parameters()
+    linear = config.linear_l2 * per_member([weights]) + config.offset_l2 * per_member(offsets)
+    return strength * linear + config.recurrent_l2 * per_member(network.recurrent_parameters())
 
 
 def linear_l2_strength(trained_on: Tensor, config: TrainingConfig) -> Tensor:

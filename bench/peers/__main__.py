@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f".peers/{peer} is missing: run `make bench-peers` (bench/peers/install.sh)")
     load_at_start = os.getloadavg()
     card = json.loads(arguments.model.with_suffix(".json").read_text())
-    spec = {"max_history": card["max_history"], "colleges": tuple(card["colleges"])}
+    spec = {"max_history": card["max_history"], "colleges": tuple(card["group"]["codes"])}
     environment = {"CGPA_MODEL_PATH": str(arguments.model), "CGPA_API_KEY": ""}
     results: dict = {
         "command": " ".join(["python -m bench.peers", *map(shlex.quote, given)]),

@@ -7,6 +7,7 @@ find it beside them on sys.path (Python puts a script's folder first).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,8 +16,16 @@ import torch
 MODEL_PATH = Path(
     os.environ.get("CGPA_MODEL_PATH", Path(__file__).resolve().parents[2] / "models/cgpa_rnn.pt")
 )
-NO_COLLEGE = -1  # the module's code for "no college given"
+NO_COLLEGE = -1  # the wire's "no college given"; also the module's unknown-group index
 INTERVAL_LEVEL = 0.9  # the card's interval level, as the service reports it
+# The module takes each code's position in the card's codes (-1: none or unknown), as the
+# service passes it; read straight from the card, which is JSON.
+GROUP_INDEX = {
+    code: index
+    for index, code in enumerate(
+        json.loads(MODEL_PATH.with_suffix(".json").read_text())["group"]["codes"]
+    )
+}
 
 
 def load(path: Path = MODEL_PATH) -> torch.jit.ScriptModule:
@@ -38,7 +47,7 @@ def forward(
     )
     lengths = torch.tensor([len(history) for history in histories], dtype=torch.int64)
     codes = torch.tensor(
-        [NO_COLLEGE if code is None else int(code) for code in colleges], dtype=torch.int64
+        [GROUP_INDEX.get(code, NO_COLLEGE) for code in colleges], dtype=torch.int64
     )
     with torch.inference_mode():
         return module(grades, lengths, codes).tolist()
