@@ -23,10 +23,6 @@ class TrainingConfig:
     # group offset is per history length (docs/accuracy.md, "What was tried"), so off.
     predict_change: bool = False
     learning_rate: float = 0.01
-    # Start the linear path at its exact penalised least-squares solution (training.fit,
-    # ridge_start) instead of zero, so that early stopping only decides how much of the GRU
-    # correction to keep.
-    ridge_start: bool = True
     # Rows per optimiser step. A training part this small or smaller is one full batch per
     # epoch (the shared data set's ~700 rows are); a larger one takes several steps per
     # epoch, so it converges in fewer epochs (each costing the same one pass over the rows).
@@ -41,6 +37,7 @@ class TrainingConfig:
     # beat weaker penalties; the recurrent one hardly moves the CV error (docs/accuracy.md).
     linear_l2: float = 1e-2
     recurrent_l2: float = 1e-2
+    offset_l2: float = 1e-2
     # The linear one is for a member training on up to this many rows (every fit on the
     # shared data set is); on more rows it shrinks in proportion (reference / rows), the
     # weight a fixed prior keeps against more data, as in ridge regression's sum form. Held

@@ -109,17 +109,9 @@ def fit_network(
     validation = _HeldOutRows(held_out, standardised, lengths, slots, targets)
     strength = linear_l2_strength(trained_on, config)
 
-    if config.ridge_start:
-        ridge_start(network, standardised, lengths, slots, targets, trained_on, strength, config)
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
-    # The start competes too: a member whose GRU never helps on its held-out fold keeps it
-    # (best epoch -1).
-    best_loss = (
-        validation.loss(network)
-        if config.ridge_start
-        else torch.full((config.ensemble_size,), float("inf"))
-    )
-    best_epoch = [-1 if config.ridge_start else 0] * config.ensemble_size
+    best_loss = torch.full((config.ensemble_size,), float("inf"))
+    best_epoch = [0] * config.ensemble_size
     best_state = {name: p.detach().clone() for name, p in network.named_parameters()}
     # Patience counts optimiser steps; it is checked once per epoch.
     steps_per_epoch = -(-len(samples) // config.batch_size)
@@ -167,53 +159,6 @@ def fit_network(
         stopped_epochs=best_epoch,
         seconds=time.perf_counter() - started,
     )
-
-
-@torch.no_grad()
-def ridge_start(
-    network: GradeSequenceNet,
-    standardised: Tensor,
-    lengths: Tensor,
-    slots: Tensor,
-    targets: Tensor,
-    trained_on: Tensor,
-    strength: Tensor,
-    config: TrainingConfig,
-) -> None:
-    """Set every member's linear path to the exact minimiser of its training objective while
-    the GRU correction is zero (its head starts at zero): per history length, penalised
-    least squares on the grades, an intercept and the group one-hot, with the group dropout's
-    expected effect (a row counts 1 - p with its group and p with the unknown slot)."""
-    members, history = network.linear_bias.shape
-    slot_count = network.group_bias.shape[1]
-    dropout = config.group_dropout
-    for length in range(1, history + 1):
-        rows = lengths == length
-        if not bool(rows.any()):
-            continue
-        grades = standardised[rows, :length].double()
-        ones = torch.ones(len(grades), 1, dtype=torch.float64)
-        own = torch.nn.functional.one_hot(slots[rows], slot_count).double()
-        unknown = torch.zeros_like(own)
-        unknown[:, network.unknown_slot] = 1.0
-        with_own = torch.cat([grades, ones, own], 1)
-        with_unknown = torch.cat([grades, ones, unknown], 1)
-        target = targets[rows].double()
-        for member in range(members):
-            weight = trained_on[member, rows].double()
-            rows_seen = float(trained_on[member].sum())
-            penalty = float(strength[member]) * config.linear_l2 * rows_seen
-            gram = penalty * torch.eye(with_own.shape[1], dtype=torch.float64)
-            moment = torch.zeros(with_own.shape[1], dtype=torch.float64)
-            for design, share in ((with_own, 1.0 - dropout), (with_unknown, dropout)):
-                weighted = design * (weight * share).unsqueeze(1)
-                gram += weighted.t() @ design
-                moment += weighted.t() @ target
-            solution = torch.linalg.solve(gram, moment).float()
-            network.linear_weight[member, length - 1].zero_()
-            network.linear_weight[member, length - 1, :length] = solution[:length]
-            network.linear_bias[member, length - 1] = solution[length]
-            network.group_bias[member, :, length - 1] = solution[length + 1 :]
 
 
 def _batches(count: int, pieces: int, generator: torch.Generator) -> list[Tensor]:
@@ -271,9 +216,9 @@ def _penalties(network: GradeSequenceNet, config: TrainingConfig, strength: Tens
     def per_member(parameters: list[torch.nn.Parameter]) -> Tensor:
         return sum(p.pow(2).flatten(1).sum(1) for p in parameters)
 
-    return strength * config.linear_l2 * per_member(network.linear_parameters()) + (
-        config.recurrent_l2 * per_member(network.recurrent_parameters())
-    )
+    weights, *offsets = network.linear_parameters()
+    linear = config.linear_l2 * per_member([weights]) + config.offset_l2 * per_member(offsets)
+    return strength * linear + config.recurrent_l2 * per_member(network.recurrent_parameters())
 
 
 def linear_l2_strength(trained_on: Tensor, config: TrainingConfig) -> Tensor:
