@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -130,6 +131,8 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     )
     state = ServiceState(settings=settings, requests=requests)
     app.state.service = state
+    if threading.current_thread() is threading.main_thread():
+        state.control.hold_early_signals()
     install_error_handlers(app)
     guarded_docs = settings.api_key is not None
     prediction_routes = predict.router(requests, guarded_docs, settings.risk_below)

@@ -40,15 +40,26 @@ class ModelControl:
         self.supervisor_pid = supervisor_pid
         self.record = record
         self._waiting: dict[int, list[asyncio.Future[Outcome]]] = {RELOAD: [], ROLLBACK: []}
+        self._early: list[int] = []
         self._actions: dict[int, Callable[[], Awaitable[Outcome]]] = {
             RELOAD: registry.reload,
             ROLLBACK: registry.rollback,
         }
 
+    def hold_early_signals(self) -> None:
+        """Until the event loop takes them over, remember the signals instead of dying of
+        them (their default action ends the process): a worker still loading its model when
+        a reload is asked for acts on it once it is ready."""
+        for number in self._actions:
+            signal.signal(number, lambda number, frame: self._early.append(number))
+
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
         for number in self._actions:
             loop.add_signal_handler(number, lambda number=number: self._on_signal(number))
+        for number in dict.fromkeys(self._early):  # each asked-for action once, in order
+            self._on_signal(number)
+        self._early.clear()
 
     def remove_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

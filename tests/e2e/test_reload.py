@@ -105,6 +105,10 @@ def test_every_worker_ends_on_the_same_version(tmp_path: Path, via: str) -> None
     serving = model_folder(MODEL_PATH, tmp_path / "serving")
     environment = {"CGPA_MODEL_PATH": str(serving), "CGPA_ADMIN_KEY": ADMIN_KEY}
     with LiveServer.start(environment, workers=2, timeout=60) as server:
+        # Ready answers come from the first worker ready; the other may still be loading.
+        deadline = time.monotonic() + 60
+        while len(server.log_lines_with('"model ready"')) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         workers = {versions_answering(server.base_url, 1).most_common(1)[0][0]}
         new = derived_checkpoint(MODEL_PATH, serving, 0.05)
         if via == "admin request":
