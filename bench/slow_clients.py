@@ -12,39 +12,26 @@ header must get 431 or a close. Prints a table and writes bench/results/slow_cli
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
-import resource
 import statistics
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import uvloop
-from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
 
 from app.config import Settings
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
-from app.server.protocol import ConnectionLimits, LimitedHttpToolsProtocol
 from bench.load import LoadResult, LoadSpec, run_wrk
+from bench.protocol_cost import protocol_overhead
 from bench.servers import uvicorn_command
+from bench.slowloris import SLOW_HEAD, Slowloris, raise_open_file_limit
 from harness.live_server import LiveServer, read_http_response
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "slow_clients.json"
-SLOW_HEAD = b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-MICRO_REQUEST = (
-    b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
-    b'Content-Length: 27\r\n\r\n{"grades": [7.1, 7.4, 7.9]}'
-)
 # The slow connections must be closed this soon after CGPA_HEADER_TIMEOUT.
 CLOSE_SLACK = 1.0
 KEEP_FRACTION = 0.7
@@ -56,85 +43,6 @@ class StockServer(LiveServer):
     @classmethod
     def command(cls, port: int, workers: int = 1) -> list[str]:
         return uvicorn_command("app.main:app", port)
-
-
-@dataclass
-class Slowloris:
-    """`count` connections, each sending a request head and then one byte every `interval`
-    s without ever ending it; a connection the server closes is recorded and reopened."""
-
-    address: tuple[str, int]
-    count: int
-    interval: float
-    lifetimes: list[float] = field(default_factory=list)  # of those the server closed
-    answers: dict[int, int] = field(default_factory=dict)  # status (0: none) -> how many
-    open_at_stop: int = 0
-    opened: int = 0
-    connect_errors: int = 0
-    _stop: asyncio.Event | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        ready = threading.Event()
-        self._thread = threading.Thread(target=asyncio.run, args=(self._run(ready),))
-        self._thread.start()
-        ready.wait(30)
-
-    def stop(self) -> None:
-        assert self._loop is not None and self._stop is not None and self._thread is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    async def _run(self, ready: threading.Event) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        tasks = [asyncio.create_task(self._connection(index)) for index in range(self.count)]
-        while self.opened < self.count:
-            await asyncio.sleep(0.05)
-        ready.set()
-        await asyncio.gather(*tasks)
-
-    async def _connection(self, index: int) -> None:
-        assert self._stop is not None
-        # Spread over one interval, so the trickled bytes arrive evenly.
-        await asyncio.sleep(self.interval * index / self.count)
-        while not self._stop.is_set():
-            try:
-                reader, writer = await asyncio.open_connection(*self.address)
-            except OSError:  # refused, or out of descriptors: count it and try again
-                self.connect_errors += 1
-                await asyncio.sleep(0.1)
-                continue
-            self.opened += 1
-            opened = time.monotonic()
-            writer.write(SLOW_HEAD)
-            answer = asyncio.ensure_future(reader.read(65536))
-            closed = False
-            while not self._stop.is_set():
-                done, _ = await asyncio.wait({answer}, timeout=self.interval)
-                if done:
-                    closed = True
-                    break
-                writer.write(b"a")
-            if closed:
-                self.lifetimes.append(time.monotonic() - opened)
-                try:
-                    data = answer.result()
-                except ConnectionError:
-                    data = b""
-                status = int(data.split()[1]) if data.startswith(b"HTTP/") else 0
-                self.answers[status] = self.answers.get(status, 0) + 1
-            else:
-                self.open_at_stop += 1
-                answer.cancel()
-            writer.close()
-
-
-def raise_open_file_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def big_header_status(server: LiveServer, size: int) -> int:
@@ -201,79 +109,6 @@ def under_attack(server: LiveServer, spec: dict, arguments: argparse.Namespace) 
         "slow_connect_errors": attack.connect_errors,
         "slow_answers": {str(status): count for status, count in sorted(attack.answers.items())},
         "longest_slow_connection_s": round(max(attack.lifetimes, default=0.0), 2),
-    }
-
-
-async def _answer_at_once(scope: dict, receive: object, send: object) -> None:
-    await receive()  # type: ignore[operator]
-    await send(  # type: ignore[operator]
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
-    )
-    await send({"type": "http.response.body", "body": b"{}"})  # type: ignore[operator]
-
-
-class _NullTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.closing = False
-
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return default
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        pass
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
-def protocol_microseconds(protocol_class: type, requests: int) -> float:
-    """Microseconds per request through `protocol_class` on one keep-alive connection, with
-    an app that answers at once and a transport that discards: the protocol's own cost,
-    without the noise of sockets, wrk and the rest of the machine."""
-    loop = uvloop.new_event_loop()
-    config = Config(app=_answer_at_once, log_config=None, access_log=False)
-    config.load()
-    state = ServerState()
-    extra = {"limits": ConnectionLimits.from_settings(Settings(_env_file=None))}
-    if protocol_class is HttpToolsProtocol:
-        extra = {}
-    protocol = protocol_class(config=config, server_state=state, app_state={}, _loop=loop, **extra)
-    protocol.connection_made(_NullTransport())
-
-    async def drive() -> float:
-        # CPU time, not wall time: other processes taking the core do not count.
-        began = time.process_time()
-        for _ in range(requests):
-            protocol.data_received(MICRO_REQUEST)
-            await next(iter(state.tasks))
-        return time.process_time() - began
-
-    seconds = loop.run_until_complete(drive())
-    protocol.connection_lost(None)
-    loop.close()
-    return seconds / requests * 1e6
-
-
-def protocol_overhead(rounds: int = 7, requests: int = 20_000) -> dict:
-    """The fastest of `rounds` alternating runs of each protocol, in microseconds."""
-    classes = {"stock uvicorn": HttpToolsProtocol, "with limits": LimitedHttpToolsProtocol}
-    best = {name: float("inf") for name in classes}
-    for _ in range(rounds):
-        for name, protocol_class in classes.items():
-            best[name] = min(best[name], protocol_microseconds(protocol_class, requests))
-    return {
-        "microseconds_per_request": {name: round(value, 2) for name, value in best.items()},
-        "added_microseconds": round(best["with limits"] - best["stock uvicorn"], 2),
     }
 
 
