@@ -39,7 +39,12 @@ async def add_advice(
     field: str = "explain",
 ) -> None:
     """Adds `risk` and `explanation` to the answers (in place) of the students asking."""
-    cutoffs = [cutoff_of(student, default_cutoff) for student in students]
+    if default_cutoff is None:
+        # Without a default an absent field and an explicit null both ask for no risk, so
+        # the field set need not be looked at (a 1000-student batch would notice).
+        cutoffs = [student.risk_below for student in students]
+    else:
+        cutoffs = [cutoff_of(student, default_cutoff) for student in students]
     at_risk = [index for index, cutoff in enumerate(cutoffs) if cutoff is not None]
     if at_risk:
         probabilities = predictor.risk.probability_below(

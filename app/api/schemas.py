@@ -9,6 +9,7 @@ string "7.5" or a `true` where a grade belongs is a client bug that coercion wou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -16,10 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from app.model.card import ModelCard
 
 COLLEGE_CODE_MAX = 2**31 - 1
-# A student's optional fields, with the key as it is spelled in JSON text.
-OPTIONAL_KEYS = [(name, f'"{name}"'.encode()) for name in ("college_code", "risk_below", "explain")]
+# A student's keys as they are spelled in JSON text (app/api/strict_json.py counts them).
+STUDENT_KEYS = tuple(
+    f'"{name}"'.encode() for name in ("grades", "college_code", "risk_below", "explain")
+)
 # A string code is a label (`GP`, `CSE`), never a document.
 COLLEGE_CODE_MAX_LENGTH = 64
+
+
+_fields_set = attrgetter("__pydantic_fields_set__")
 
 
 @dataclass(frozen=True)
@@ -113,11 +119,10 @@ def request_models(
             "'unknown' slot, and the answer's warnings say so.",
         )
 
-        def literal_key_counts(self) -> dict[bytes, int]:
-            """How often each key occurs in the JSON text this was parsed from, if no key
-            was duplicated (app/api/strict_json.py)."""
-            given = self.model_fields_set
-            return {b'"grades"': 1, **{key: int(name in given) for name, key in OPTIONAL_KEYS}}
+        def literal_keys(self) -> tuple[tuple[bytes, ...], int]:
+            """The keys of the JSON text this was parsed from, and how often they occur
+            there in all if none was duplicated (app/api/strict_json.py)."""
+            return STUDENT_KEYS, len(self.__pydantic_fields_set__)
 
     class BatchRequest(BaseModel):
         model_config = ConfigDict(
@@ -133,11 +138,9 @@ def request_models(
             description=f"1 to {limits.max_batch} students (CGPA_MAX_BATCH).",
         )
 
-        def literal_key_counts(self) -> dict[bytes, int]:
-            counts = {b'"students"': 1, b'"grades"': len(self.students)}
-            for name, key in OPTIONAL_KEYS:
-                counts[key] = sum(name in student.model_fields_set for student in self.students)
-            return counts
+        def literal_keys(self) -> tuple[tuple[bytes, ...], int]:
+            given = sum(map(len, map(_fields_set, self.students)))
+            return (b'"students"', *STUDENT_KEYS), 1 + given
 
     return RequestModels(limits, StudentHistory, BatchRequest, TypeAdapter(list[grade]))
 

@@ -8,9 +8,12 @@ nesting. pydantic's JSON validator does the parsing and validating in Rust, but 
 - a body that failed is parsed again strictly (jiter, which pydantic's parser is built on,
   with duplicate-key detection), so that a JSON-level problem is reported as such;
 - a body that passed needs proof that no key was duplicated. A model can offer a cheap one:
-  `literal_key_counts` says how often each of its keys must occur in the raw bytes. With no
-  backslash in the body (so no key can be spelled with escapes) and those counts exact, each
-  object held each key once. Without that proof, the strict parse decides.
+  `literal_keys` names the keys its objects may hold and how many keys they held in all
+  once parsed. With no backslash in the body, no key can be spelled with escapes, so each
+  key held occurs literally in the bytes at least once; a duplicated key, or a key's text
+  inside a string value, only adds occurrences. So when the keys' literal occurrences sum to
+  exactly the number held, each object held each key once. Without that proof, the strict
+  parse decides.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ def _parses_with_nan(body: bytes) -> bool:
 
 
 def _keys_proven_unique(body: bytes, parsed: BaseModel) -> bool:
-    counts = getattr(parsed, "literal_key_counts", None)
-    if counts is None or b"\\" in body:
+    literal_keys = getattr(parsed, "literal_keys", None)
+    if literal_keys is None or b"\\" in body:
         return False
-    return all(body.count(key) == expected for key, expected in counts().items())
+    keys, held = literal_keys()
+    return sum(map(body.count, keys)) == held

@@ -8,6 +8,7 @@ examples. Any failure raises `ModelLoadError` naming the file and the reason.
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ GroupCode = int | str | None
 # Outputs are float64; a golden example reproduces when it agrees to this tolerance
 # (exact on the machine that wrote it, a few ulps elsewhere).
 GOLDEN_TOLERANCE = 1e-4
+# The most rows one forward pass of the module takes (Predictor.run_module).
+MODULE_ROWS = 1024
 # Answers are rounded to the precision grades are recorded in; a finer figure would be noise.
 DECIMALS = 2
 # A grade is "outside what the model saw" when it passes the lowest or highest grade seen in
@@ -51,6 +54,8 @@ class Forecast:
     # The prediction unrounded, what risks and explanations start from. Not compared: it
     # moves in the last bits with the other rows of its forward pass; the answer does not.
     raw: float = field(compare=False)
+    # Positions of the grades outside what the model saw in training; usually none.
+    unusual: Sequence[int] = ()
 
 
 class Predictor:
@@ -66,7 +71,7 @@ class Predictor:
         self.card_json = card.model_dump(mode="json")
         self.coalescer: ForecastCoalescer[Forecast] = ForecastCoalescer(self.forecast)
         self.risk = RiskModel.from_card(card)
-        self.explainer = Explainer.from_card(module, card)
+        self.explainer = Explainer.from_card(self.run_module, card)
         # Explanations of concurrent requests share forward passes too.
         self.explanations: ForecastCoalescer[Explanation] = ForecastCoalescer(self.explain)
         low, high = card.scale
@@ -74,15 +79,18 @@ class Predictor:
         self.usual_ranges = [
             (seen.low - margin, seen.high + margin) for seen in card.grade_range_by_position
         ]
+        self.usual_low = torch.tensor([low for low, _ in self.usual_ranges], dtype=torch.float64)
+        self.usual_high = torch.tensor([high for _, high in self.usual_ranges], dtype=torch.float64)
+        self.position_bits = 2 ** torch.arange(len(self.usual_ranges), dtype=torch.int64)
         # Worded once: a warning names them for every unusual grade.
         self.seen_ranges = [f"{seen.low:g}-{seen.high:g}" for seen in card.grade_range_by_position]
 
-    def unusual_grades(self, histories: Sequence[Sequence[float]]) -> dict[int, list[int]]:
+    def unusual_grades(self, histories: Sequence[Sequence[float]]) -> dict[int, Sequence[int]]:
         """For the students with grades outside what the model saw in training (by more than
         the margin), their positions: {student: [position, ...]}. Usually empty."""
         ranges = self.usual_ranges
         if len(histories) < VECTOR_ROUNDING_ROWS:
-            found: dict[int, list[int]] = {}
+            found: dict[int, Sequence[int]] = {}
             for row, history in enumerate(histories):
                 positions = [
                     position
@@ -93,23 +101,18 @@ class Predictor:
                     if not low <= grade <= high
                 ]
                 if positions:
-                    found[row] = positions
+                    found[row] = tuple(positions)
             return found
-        # Many students: one comparison in torch, then only the flagged rows in Python.
-        longest = max(map(len, histories))
-        padding = [[math.nan] * missing for missing in range(longest + 1)]
-        flat: list[float] = []
-        for history in histories:
-            flat += history
-            flat += padding[longest - len(history)]
-        grades = torch.frombuffer(array("d", flat), dtype=torch.float64).view(-1, longest)
-        bounds = torch.tensor(ranges[:longest], dtype=torch.float64)
-        outside = (grades < bounds[:, 0]) | (grades > bounds[:, 1])  # NaN padding: False
-        found: dict[int, list[int]] = {}
-        rows, positions = outside.nonzero(as_tuple=True)
-        for row, position in zip(rows.tolist(), positions.tolist(), strict=True):
-            found.setdefault(row, []).append(position)
-        return found
+        return self._unusual_in(*self._padded(histories))
+
+    def _unusual_in(self, grades: torch.Tensor, lengths: torch.Tensor) -> dict[int, Sequence[int]]:
+        """`unusual_grades` of many students at once, from their padded grades: the
+        comparison in torch, each row's flagged positions as the bits of one integer."""
+        longest = grades.size(1)
+        present = torch.arange(longest).unsqueeze(0) < lengths.unsqueeze(1)
+        outside = (grades < self.usual_low[:longest]) | (grades > self.usual_high[:longest])
+        bits = ((outside & present) * self.position_bits[:longest]).sum(1).tolist()
+        return {row: positions_of_bits(mask) for row, mask in enumerate(bits) if mask}
 
     def group_indexes(self, colleges: Sequence[GroupCode]) -> list[int]:
         """Each code's position in the card's codes; None and unknown codes: the unknown slot."""
@@ -127,17 +130,18 @@ class Predictor:
         self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
     ) -> list[list[float]]:
         """One batched forward pass; rows of [prediction, low, high], unrounded."""
-        return self._forward(histories, colleges).tolist()
+        return self._forward(*self._padded(histories), colleges).tolist()
 
     def forecast(
         self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
     ) -> list[Forecast]:
-        outputs = self._forward(histories, colleges)
+        grades, lengths = self._padded(histories)
+        outputs = self._forward(grades, lengths, colleges)
         rows = rounded_rows(outputs)
         raw = outputs[:, 0].tolist()
         known = self.group_index
         # Positional arguments: keywords cost visibly in a 1000-student batch.
-        return [
+        forecasts = [
             Forecast(
                 predicted,
                 low,
@@ -150,13 +154,19 @@ class Predictor:
                 rows, raw, histories, colleges, strict=True
             )
         ]
+        if len(histories) < VECTOR_ROUNDING_ROWS:
+            unusual = self.unusual_grades(histories)
+        else:
+            unusual = self._unusual_in(grades, lengths)
+        for row, positions in unusual.items():
+            forecasts[row].unusual = positions
+        return forecasts
 
-    def _forward(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
-    ) -> torch.Tensor:
+    def _padded(self, histories: Sequence[Sequence[float]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The histories as one [students, longest] tensor right-padded with zeros (the
+        module reads each row only up to its length), and their lengths."""
         longest = max(map(len, histories))
-        # Right-padded with zeros (the module reads each row only up to its length), as one
-        # flat list: one buffer for the tensor, instead of a list per row.
+        # One flat list, one buffer for the tensor, instead of a list per row.
         padding = [[0.0] * missing for missing in range(longest + 1)]
         flat: list[float] = []
         for history in histories:
@@ -166,11 +176,33 @@ class Predictor:
         # matters when the forward pass itself is this short (docs/performance.md).
         grades = torch.frombuffer(array("d", flat), dtype=torch.float64)
         lengths = torch.frombuffer(array("q", map(len, histories)), dtype=torch.int64)
+        return grades.view(len(histories), longest), lengths
+
+    def _forward(
+        self, grades: torch.Tensor, lengths: torch.Tensor, colleges: Sequence[GroupCode]
+    ) -> torch.Tensor:
         # None is not a key, so "no code" is the unknown slot too.
         positions = self.group_indexes(colleges)
         group_indexes = torch.frombuffer(array("q", positions), dtype=torch.int64)
         with torch.inference_mode():
-            return self.module(grades.view(len(histories), longest), lengths, group_indexes)
+            return self.run_module(grades, lengths, group_indexes)
+
+    def run_module(
+        self, grades: torch.Tensor, lengths: torch.Tensor, group_indexes: torch.Tensor
+    ) -> torch.Tensor:
+        """The module's forward, in passes of at most MODULE_ROWS rows. Its activations grow
+        with the rows (a few hundred bytes each), and memory the allocator once took stays
+        with the process; passes of this size are as fast per row as one large pass, or
+        faster (cache-sized), and cap what an explained batch adds to resident memory."""
+        if grades.size(0) <= MODULE_ROWS:
+            return self.module(grades, lengths, group_indexes)
+        pieces = zip(
+            grades.split(MODULE_ROWS),
+            lengths.split(MODULE_ROWS),
+            group_indexes.split(MODULE_ROWS),
+            strict=True,
+        )
+        return torch.cat([self.module(*piece) for piece in pieces])
 
     def verify_golden_examples(self) -> None:
         examples = self.card.golden_examples
@@ -188,6 +220,12 @@ class Predictor:
                     f"{self.path}: golden example {example.grades} gave {row}, "
                     f"the card expects {list(expected)}"
                 )
+
+
+@functools.cache
+def positions_of_bits(mask: int) -> tuple[int, ...]:
+    """The positions of the set bits, lowest first (at most 2^max_history masks)."""
+    return tuple(position for position in range(mask.bit_length()) if mask >> position & 1)
 
 
 # From this many rows on, rounding in torch (plus exact fix-ups) beats one `round` per value.

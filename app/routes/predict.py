@@ -49,17 +49,22 @@ def render(
         }
         for forecast, code in zip(forecasts, college_codes, strict=True)
     ]
-    for row, positions in predictor.unusual_grades(histories).items():
-        answers[row]["warnings"].append(unusual_grades(positions, histories[row], predictor))
+    for reply, forecast, history in zip(answers, forecasts, histories, strict=True):
+        if forecast.unusual:
+            reply["warnings"].append(unusual_grades(forecast.unusual, history, predictor))
     return answers
 
 
 def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor: Predictor) -> str:
     """One warning for a student's grades unlike any the model saw at their semester."""
     seen = predictor.seen_ranges
-    grades = "; ".join(
-        [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
-    )
+    if len(positions) == 1:  # the usual case, and a batch's hot spot: no list, no join
+        at = positions[0]
+        grades = f"grades[{at}] = {history[at]:g} (training: {seen[at]})"
+    else:
+        grades = "; ".join(
+            [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
+        )
     return (
         f"{grades}: outside the grades the model saw in training at that semester, so this "
         "forecast is an extrapolation: trust it less"

@@ -14,6 +14,8 @@ from torch import Tensor, nn
 from app.model.card import FORMAT_VERSION, ModelCard, sha256_of_file
 from app.model.predictor import (
     DECIMALS,
+    MODULE_ROWS,
+    UNUSUAL_MARGIN,
     VECTOR_ROUNDING_ROWS,
     ModelLoadError,
     Predictor,
@@ -59,6 +61,64 @@ def test_forecast_is_clamped_ordered_and_rounded() -> None:
     for forecast in predictor.forecast(histories, [None, 165, 999]):
         assert 0 <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= 10
         assert forecast.predicted_cgpa == round(forecast.predicted_cgpa, 2)
+
+
+def test_unusual_grades_are_the_same_alone_and_in_a_large_batch() -> None:
+    """Small batches compare in Python, large ones in torch: the positions flagged agree,
+    and padding is never flagged."""
+    predictor = load_predictor(MODEL_PATH)
+    low, high = predictor.card.scale
+    margin = UNUSUAL_MARGIN * (high - low)
+    seen = predictor.card.grade_range_by_position
+    below = max(low, seen[1].low - 2 * margin)
+    rng = random.Random(5)
+    histories = [
+        [round(rng.uniform(low, high), 2) for _ in range(rng.randint(1, len(seen)))]
+        for _ in range(3 * VECTOR_ROUNDING_ROWS)
+    ]
+    histories[7] = [seen[0].low, below]  # only position 1 is outside
+    histories[8] = [seen[0].high]  # at the edge: usual
+    codes = [None] * len(histories)
+    together = predictor.forecast(histories, codes)
+    alone = [predictor.forecast([history], [None])[0] for history in histories]
+    assert [f.unusual for f in together] == [f.unusual for f in alone]
+    assert together[7].unusual == (1,) and together[8].unusual == ()
+    assert any(f.unusual for f in together) and not all(f.unusual for f in together)
+    for forecast, history in zip(together, histories, strict=True):
+        expected = tuple(
+            position
+            for position, grade in enumerate(history)
+            if not seen[position].low - margin <= grade <= seen[position].high + margin
+        )
+        assert forecast.unusual == expected
+
+
+def test_passes_larger_than_module_rows_are_split_without_changing_answers() -> None:
+    predictor = load_predictor(MODEL_PATH)
+    rng = random.Random(6)
+    count = 2 * MODULE_ROWS + 3
+    histories = [
+        [round(rng.uniform(5, 9), 2) for _ in range(rng.randint(1, 4))] for _ in range(count)
+    ]
+    codes = [rng.choice([None, 165, 115]) for _ in range(count)]
+    together = predictor.forecast(histories, codes)
+    pieces = [
+        forecast
+        for start in range(0, count, 500)
+        for forecast in predictor.forecast(
+            histories[start : start + 500], codes[start : start + 500]
+        )
+    ]
+    assert together == pieces
+    # Explaining 100 four-grade students takes 3,200 rows: several passes.
+    students = [h for h in histories if len(h) == 4][:100]
+    explained = predictor.explain(students, [165] * len(students))
+    for student, explanation in zip(students, explained, strict=True):
+        (own,) = predictor.explain([student], [165])
+        assert explanation.predicted == pytest.approx(own.predicted, abs=1e-9)
+        assert [v for _, v in explanation.contributions] == pytest.approx(
+            [v for _, v in own.contributions], abs=1e-9
+        )
 
 
 def test_missing_checkpoint_names_the_file(tmp_path: Path) -> None:
