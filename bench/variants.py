@@ -88,6 +88,12 @@ def no_gc_freeze() -> FastAPI:
     return as_shipped()
 
 
+def default_gc_thresholds() -> FastAPI:
+    """Python's default garbage-collection thresholds instead of the lifespan's."""
+    gc.set_threshold = lambda *thresholds: None
+    return as_shipped()
+
+
 VARIANTS = {
     "as shipped": "as_shipped",
     "one path through FastAPI's routing (no shortcut)": "through_fastapi_routing",
@@ -96,4 +102,5 @@ VARIANTS = {
     "access log through stdlib logging": "stdlib_access_log",
     "access log written line by line": "access_log_line_by_line",
     "no gc.freeze": "no_gc_freeze",
+    "default gc thresholds": "default_gc_thresholds",
 }
