@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
@@ -33,7 +31,7 @@ import uvicorn
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
 from bench import model_speed
-from bench.load import LoadSpec, run_wrk
+from bench.load import LoadSpec, machine, run_wrk
 from bench.report import evaluate_targets, markdown
 from bench.rounds import batch_rounds, interleaved_rounds
 from bench.servers import StartedServer, started
@@ -161,16 +159,11 @@ def _start_to_ready(
 
 
 def _machine(load_at_start: tuple[float, float, float]) -> dict:
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
     return {
-        "cpus": os.cpu_count(),
-        "load_average_at_start": [round(value, 2) for value in load_at_start],
-        "platform": platform.platform(),
-        "python": platform.python_version(),
+        **machine(load_at_start),
         "torch": torch.__version__,
         "fastapi": fastapi.__version__,
         "uvicorn": uvicorn.__version__,
-        "wrk": (wrk_version.stdout + wrk_version.stderr).splitlines()[0].strip(),
     }
 
 

@@ -1,9 +1,10 @@
--- Shared by the wrk scripts of other body shapes (post_oip.lua, post_instances.lua): the same
--- randomised histories as post_histories.lua, and the same JSON figures at the end.
+-- Shared by every wrk script here: randomised valid histories, the pool of requests cycled
+-- through, and the run's figures as one JSON line at the end.
 --
--- `students(count, max_history, colleges)` draws from math.random in exactly the order
--- post_histories.lua's random_student does, so after the same math.randomseed every script
--- posts the same histories in the same order, only shaped differently. Keep the two in step.
+-- Arguments (after wrk's `--`): mode ("single" or "batch": post_histories.lua only), students
+-- per batch request, the model's longest history, a comma-separated list of college codes
+-- the model knows, a random seed. After the same seed every script posts the same histories
+-- in the same order, only shaped differently.
 
 local M = {}
 M.POOL_SIZE = 2000
@@ -33,14 +34,24 @@ function M.student(max_history, colleges)
   return { grades = grades, college = college }
 end
 
+-- The /predict body of one student.
+function M.student_json(student)
+  local body = '{"grades":[' .. table.concat(student.grades, ",") .. "]"
+  if student.college then
+    body = body .. ',"college_code":' .. student.college
+  end
+  return body .. "}"
+end
+
+M.HEADERS = { ["Content-Type"] = "application/json" }
+
 -- wrk.format'd requests for POOL_SIZE students, each body made by `shape(student)`.
 function M.pool(args, path, shape)
   local max_history, colleges, seed = M.parse_args(args)
   math.randomseed(seed)
-  local headers = { ["Content-Type"] = "application/json" }
   local pool = {}
   for i = 1, M.POOL_SIZE do
-    pool[i] = wrk.format("POST", path, headers, shape(M.student(max_history, colleges)))
+    pool[i] = wrk.format("POST", path, M.HEADERS, shape(M.student(max_history, colleges)))
   end
   return pool
 end
@@ -54,6 +65,24 @@ function M.done(summary, latency)
     summary.requests, summary.duration, summary.bytes,
     errors.connect, errors.read, errors.write, errors.timeout, errors.status,
     latency:percentile(50), latency:percentile(99), latency.max))
+end
+
+-- Defines wrk's globals for the calling script: `init` fills the pool with `fill(args)`
+-- (a list of wrk.format'd requests), `request` cycles through it, `done` prints the figures.
+-- Distinct bodies built once keep JSON building out of the timed loop.
+function M.serve(fill)
+  local pool, next_index = {}, 1
+  function init(args)
+    pool = fill(args)
+  end
+  function request()
+    local chosen = pool[next_index]
+    next_index = next_index % #pool + 1
+    return chosen
+  end
+  function done(summary, latency, requests)
+    M.done(summary, latency)
+  end
 end
 
 return M

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -82,3 +84,15 @@ def run_wrk(base_url: str, spec: LoadSpec) -> LoadResult:
             for name in ("connect_errors", "read_errors", "write_errors", "timeout_errors")
         ),
     )
+
+
+def machine(load_at_start: tuple[float, float, float]) -> dict:
+    """What every results file says of the machine it was measured on."""
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(value, 2) for value in load_at_start],
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "wrk": (wrk.stdout + wrk.stderr).splitlines()[0].strip(),
+    }

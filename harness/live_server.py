@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
@@ -29,6 +30,8 @@ class LiveServer:
     process: subprocess.Popen[str]
     base_url: str
     log_path: Path
+    # Answers 200 once the server can serve (other servers' launchers name their own).
+    ready_path: ClassVar[str] = "/health/ready"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -94,7 +97,7 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/health/ready", timeout=1).status_code == 200:
+                if httpx.get(self.base_url + self.ready_path, timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

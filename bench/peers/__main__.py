@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.load import LUA_SCRIPT, LoadSpec, run_wrk
+from bench.load import LUA_SCRIPT, LoadSpec, machine, run_wrk
 from bench.peers import adversarial
 from bench.peers.launchers import KServeServer, LitServeServer, TwoWorkerService, peer_python
 from bench.peers.report import evaluate_targets, markdown
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "command": " ".join(["python -m bench.peers", *map(shlex.quote, given)]),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": _machine(load_at_start),
+        "machine": machine(load_at_start),
         "versions": _versions(),
         "settings": {
             "rounds": arguments.rounds,
@@ -142,17 +141,6 @@ def _versions() -> dict:
             **dict(zip(names[1:], found[1:], strict=True)),
         }
     return versions
-
-
-def _machine(load_at_start: tuple[float, float, float]) -> dict:
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    return {
-        "cpus": os.cpu_count(),
-        "load_average_at_start": [round(value, 2) for value in load_at_start],
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "wrk": (wrk.stdout + wrk.stderr).splitlines()[0].strip(),
-    }
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,10 +8,8 @@ on its own route, and LitServe's child processes outlive a SIGTERM to its main p
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import httpx
 import psutil
 
 from harness.live_server import ROOT, LiveServer
@@ -25,23 +23,7 @@ def peer_python(name: str) -> Path:
 
 
 class TreeServer(LiveServer):
-    """LiveServer with a readiness route of its own and a stop that leaves no child behind."""
-
-    ready_path = "/health/ready"
-
-    def wait_until_ready(self, timeout: float) -> None:
-        # LiveServer's own loop, on `ready_path`.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(self.base_url + self.ready_path, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"server not ready after {timeout} s:\n{self.log()}")
+    """LiveServer whose stop leaves no child process behind."""
 
     def stop(self) -> int:
         try:
