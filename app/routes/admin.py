@@ -23,30 +23,27 @@ ANSWERS: dict[int | str, dict] = {
 }
 
 
-def outcome_response(outcome: Outcome, previous: dict | None) -> Response:
+def outcome_response(outcome: Outcome, call: Call) -> Response:
     if outcome.outcome in FAILED:
         raise ApiError(409, outcome.message)
     serving = outcome.active.describe() if outcome.active is not None else None
+    previous = call.state.models.previous
     return FastJSONResponse(
         {
             "outcome": outcome.outcome,
             "message": outcome.message,
             "serving": serving,
-            "previous": previous,
+            "previous": previous.describe() if previous else None,
         }
     )
 
 
 async def _reload(call: Call) -> Response:
-    outcome = await call.state.control.reload()
-    previous = call.state.models.previous
-    return outcome_response(outcome, previous.describe() if previous else None)
+    return outcome_response(await call.state.control.reload(), call)
 
 
 async def _rollback(call: Call) -> Response:
-    outcome = await call.state.control.rollback()
-    previous = call.state.models.previous
-    return outcome_response(outcome, previous.describe() if previous else None)
+    return outcome_response(await call.state.control.rollback(), call)
 
 
 RELOAD = Route(_reload, guard=Guard.ADMIN_KEY, reads_body=False)
