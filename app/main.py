@@ -138,6 +138,10 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         default_response_class=FastJSONResponse,
         # `/predict/` is answered 404 naming `/predict`, not redirected with an empty body.
         redirect_slashes=False,
+        # FastAPI's native OpenTelemetry looks for configured providers on every request;
+        # no OpenTelemetry SDK is installed, so it could never record anything. The service
+        # has its own metrics (/metrics) and access log.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     state = ServiceState(settings=settings, requests=requests)
     app.state.service = state
