@@ -45,6 +45,10 @@ class TrainingConfig:
     # The recurrent one stays: it bounds what the correction may learn, and weakened, the GRU
     # fitted noise (docs/accuracy.md).
     l2_reference_rows: int = 600
+    # Start each member's linear path at its ridge-regression solution (training/fit.py,
+    # `ridge_start`) rather than at zero: on large files Adam otherwise spends most of the
+    # fit walking to it (docs/accuracy.md).
+    ridge_start: bool = True
     # Probability of hiding a sample's group (college) during training, so the "unknown
     # group" slot learns the average group instead of staying at its random start.
     group_dropout: float = 0.1

@@ -6,7 +6,9 @@ on fold k, and predicts fold k for the conformal calibration. Holding out whole 
 evaluation of their earlier ones. All members train at once as one batched network, so a
 fit costs one network's passes, not five (fit times: docs/accuracy.md). Up to
 `batch_size` rows (the shared data set's ~700) train full-batch, one step per epoch; more
-rows take several shuffled batches per epoch.
+rows take several shuffled batches per epoch. Each member's linear path starts at its
+closed-form ridge solution (`ridge_start`), so Adam only refines it and trains the
+recurrent correction.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class FitResult:
     # length of each.
     calibration_residuals: np.ndarray
     calibration_lengths: np.ndarray
-    stopped_epochs: list[int]  # best epoch of each member
+    stopped_epochs: list[int]  # best epoch of each member (0: the start was never beaten)
     seconds: float
 
 
@@ -108,17 +110,22 @@ def fit_network(
     targets = (torch.from_numpy(samples.targets) - network.grade_mean) / network.grade_std
     validation = _HeldOutRows(held_out, standardised, lengths, slots, targets)
     strength = linear_l2_strength(trained_on, config)
+    if config.ridge_start:
+        ridge_start(network, (standardised, lengths, slots, targets), trained_on, strength, config)
 
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
-    best_loss = torch.full((config.ensemble_size,), float("inf"))
+    # Epoch 0 is the start itself: a member that never beats it keeps it.
+    best_loss = validation.loss(network)
     best_epoch = [0] * config.ensemble_size
     best_state = {name: p.detach().clone() for name, p in network.named_parameters()}
     # Patience counts optimiser steps; it is checked once per epoch.
     steps_per_epoch = -(-len(samples) // config.batch_size)
     patience = -(-config.patience // steps_per_epoch)
-    epochs = tqdm(range(config.max_epochs), desc="training", unit="epoch", disable=not progress)
+    epochs = tqdm(
+        range(1, config.max_epochs + 1), desc="training", unit="epoch", disable=not progress
+    )
     for epoch in epochs:
-        for rows in _batches(len(samples), steps_per_epoch, generator):
+        for rows in _batches(lengths, steps_per_epoch, generator):
             hidden_group = torch.rand(rows.shape, generator=generator) < config.group_dropout
             training_slots = torch.where(hidden_group, network.unknown_slot, slots[rows])
             predicted = network.member_predictions(
@@ -161,13 +168,18 @@ def fit_network(
     )
 
 
-def _batches(count: int, pieces: int, generator: torch.Generator) -> list[Tensor]:
-    """The rows of each optimiser step of one epoch: all of them in order for one piece
-    (full-batch training, as every model of the shared data set is trained), else a fresh
-    shuffle cut into `pieces` batches of about equal size."""
+def _batches(lengths: Tensor, pieces: int, generator: torch.Generator) -> list[Tensor]:
+    """The rows of each optimiser step of one epoch: all of them for one piece (full-batch
+    training, as every model of the shared data set is trained), else a fresh shuffle cut
+    into `pieces` batches of about equal size. Each batch is sorted longest history first
+    (stable), so the recurrent steps skip the rows that have finished
+    (`GradeSequenceNet.member_predictions`)."""
+    count = len(lengths)
     if pieces == 1:
-        return [torch.arange(count)]
-    return list(torch.randperm(count, generator=generator).tensor_split(pieces))
+        batches = [torch.arange(count)]
+    else:
+        batches = list(torch.randperm(count, generator=generator).tensor_split(pieces))
+    return [rows[torch.argsort(lengths[rows], descending=True, stable=True)] for rows in batches]
 
 
 class _HeldOutRows:
@@ -184,10 +196,14 @@ class _HeldOutRows:
     ) -> None:
         counts = held_out.sum(1)
         width = int(counts.max())
-        order = torch.argsort((~held_out).to(torch.int8), dim=1, stable=True)
-        self.rows = order[:, :width]  # [K, width]: member k's held-out rows first, in order
+        # Member k's held-out rows first, longest history first (the fast order for the
+        # recurrent steps), then the others as padding.
+        key = torch.where(held_out, -lengths.unsqueeze(0), 1)
+        self.rows = torch.argsort(key, dim=1, stable=True)[:, :width]  # [K, width]
         self.weight = (torch.arange(width).unsqueeze(0) < counts.unsqueeze(1)).float()
-        self.inputs = (standardised[self.rows], lengths[self.rows], slots[self.rows])
+        # Padding reads one step, so it costs no recurrent step of its own.
+        padded_lengths = torch.where(self.weight > 0, lengths[self.rows], 1)
+        self.inputs = (standardised[self.rows], padded_lengths, slots[self.rows])
         self.targets = targets[self.rows]
 
     @torch.no_grad()
@@ -207,6 +223,68 @@ class _HeldOutRows:
         kept = self.weight > 0
         predicted[self.rows[kept]] = served[kept]
         return (targets - predicted.numpy()).astype(np.float64)
+
+
+@torch.no_grad()
+def ridge_start(
+    network: GradeSequenceNet,
+    rows: tuple[Tensor, Tensor, Tensor, Tensor],
+    trained_on: Tensor,
+    strength: Tensor,
+    config: TrainingConfig,
+) -> None:
+    """Set each member's linear path to the exact minimiser of its own training loss while
+    the recurrent correction is zero (its head starts at zero), so Adam starts from the best
+    linear model rather than walking to it, which took most of a fit on large files.
+
+    The loss separates by history length: per length, ridge regression of the target on the
+    standardised grades, a bias and the group one-hot, with the member's row weights and
+    L2 penalties (`_penalties`). A row's group is hidden with probability `group_dropout` in
+    training, so each row enters twice, with weights 1 - p (its group) and p (the unknown
+    slot): the loss training expects. Solved in float64 by least squares, which also takes
+    the singular systems of no penalty (a bias next to every group's one-hot).
+    `rows` are the standardised grades, lengths, embedding slots and standardised targets.
+    """
+    standardised, lengths, slots, targets = rows
+    members, slot_count, _ = network.group_bias.shape
+    row_weight = trained_on.double() / trained_on.sum(1, keepdim=True).clamp(min=1.0)
+    hide = config.group_dropout
+    weight = torch.zeros_like(network.linear_weight, dtype=torch.float64)
+    bias = torch.zeros_like(network.linear_bias, dtype=torch.float64)
+    group = torch.zeros_like(network.group_bias, dtype=torch.float64)
+    for length in torch.unique(lengths).tolist():
+        chosen = lengths == length
+        grades = standardised[chosen, :length].double()
+        target = targets[chosen].double()
+        if network.predict_change:
+            target = target - grades[:, -1]
+        common = torch.cat([grades, torch.ones(len(grades), 1, dtype=torch.float64)], 1)
+        own = _one_hot(slots[chosen], slot_count)
+        unknown = _one_hot(torch.full_like(slots[chosen], network.unknown_slot), slot_count)
+        gram = torch.zeros(members, length + 1 + slot_count, length + 1 + slot_count).double()
+        moment = torch.zeros(members, length + 1 + slot_count).double()
+        member_weight = row_weight[:, chosen]  # [K, n]
+        for share, one_hot in ((1.0 - hide, own), (hide, unknown)):
+            features = torch.cat([common, one_hot], 1)  # [n, d]
+            weighted = share * member_weight.unsqueeze(2) * features  # [K, n, d]
+            gram += weighted.transpose(1, 2) @ features
+            moment += (weighted * target.unsqueeze(1)).sum(1)
+        penalty = torch.tensor([config.linear_l2] * length + [config.offset_l2] * (1 + slot_count))
+        gram += torch.diag_embed(strength.double().unsqueeze(1) * penalty.double())
+        # The SVD driver with a cut-off: the minimum-norm solution of a singular system,
+        # not one with huge cancelling parts that float32 parameters would not keep.
+        solved = torch.linalg.lstsq(gram, moment.unsqueeze(2), rcond=1e-10, driver="gelsd")
+        solution = solved.solution.squeeze(2)
+        weight[:, length - 1, :length] = solution[:, :length]
+        bias[:, length - 1] = solution[:, length]
+        group[:, :, length - 1] = solution[:, length + 1 :]
+    network.linear_weight.copy_(weight)
+    network.linear_bias.copy_(bias)
+    network.group_bias.copy_(group)
+
+
+def _one_hot(indexes: Tensor, classes: int) -> Tensor:
+    return torch.nn.functional.one_hot(indexes, classes).double()
 
 
 def _penalties(network: GradeSequenceNet, config: TrainingConfig, strength: Tensor) -> Tensor:

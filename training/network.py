@@ -99,16 +99,18 @@ class GradeSequenceNet(nn.Module):
         # `where`, not a multiply by the mask: padding may be NaN or inf and must not leak.
         return torch.where(present, scaled, torch.zeros_like(scaled)), lengths
 
-    @torch.jit.export
     def member_predictions(self, standardised: Tensor, lengths: Tensor, slots: Tensor) -> Tensor:
         """Standardised next grade from each ensemble member: [members, batch].
 
         `standardised` is [R, batch, steps] and `lengths`, `slots` are [R, batch], where R is
         1 (every member reads the same rows) or `members` (member k reads rows k: its own
-        held-out students). Written for training speed on many rows: gathers rather than
-        advanced indexing (whose backward pass accumulates index by index), and each step's
-        input gates computed inside the loop rather than sliced from one big tensor (whose
-        backward pass would fill a zero tensor of that size once per step).
+        held-out students). Any row order is correct; rows sorted longest first are fastest,
+        since each step runs only up to the last row still reading (`reading_counts`). Written
+        for training speed on many rows: gathers rather than advanced indexing (whose backward
+        pass accumulates index by index), few operations per step (each costs a fixed
+        overhead on top of its arithmetic, forwards and backwards), and no step sliced out of
+        one big tensor of every step (whose backward pass would fill a zero tensor of that
+        size once per step).
         """
         members, hidden_size = self.head_weight.shape
         batch, steps = standardised.shape[1], standardised.shape[2]
@@ -125,36 +127,48 @@ class GradeSequenceNet(nn.Module):
             rows = standardised.expand(members, batch, steps)
             linear = linear + rows.gather(2, last_index.unsqueeze(2)).squeeze(2)
 
-        # The input side of the gates: a per-row constant (group embedding, bias) plus the
-        # grade of the step times its weights.
+        # The input side of the gates: a per-row constant (group embedding, biases) plus the
+        # grade of the step times its weights. The hidden-side bias of the reset and update
+        # gates is added here once, as it simply adds to the input side's.
+        two = 2 * hidden_size
         embedding_size = self.group_embedding.shape[2]
         embedded = self.group_embedding.gather(
             1, slots.unsqueeze(2).expand(members, batch, embedding_size)
         )
+        gate_bias = self.input_bias + torch.cat(
+            [self.hidden_bias[:, :two], torch.zeros_like(self.hidden_bias[:, two:])], 1
+        )
         constant = torch.baddbmm(
-            self.input_bias.unsqueeze(1), embedded, self.group_input_weight.transpose(1, 2)
+            gate_bias.unsqueeze(1), embedded, self.group_input_weight.transpose(1, 2)
         )  # [members, batch, 3H]
         grade_weight = self.grade_input_weight.unsqueeze(1)  # [members, 1, 3H]
-        hidden = standardised.new_zeros(members, batch, hidden_size)
+        reset_update_weight = self.hidden_weight[:, :two].transpose(1, 2)  # [members, H, 2H]
+        new_weight = self.hidden_weight[:, two:].transpose(1, 2)  # [members, H, H]
+        new_bias = self.hidden_bias[:, two:].unsqueeze(1)  # [members, 1, H]
+
+        counts = reading_counts(lengths, steps)
+        hidden = standardised.new_zeros(members, counts[0], hidden_size)
         states: list[Tensor] = []
-        for step in range(steps):
+        for step, count in enumerate(counts):
+            # Rows past `count` have finished; their final states are already in `states`.
+            hidden = hidden[:, :count]
             from_input = torch.addcmul(
-                constant, standardised[:, :, step].unsqueeze(2), grade_weight
+                constant[:, :count], standardised[:, :count, step].unsqueeze(2), grade_weight
             )
-            input_reset, input_update, input_new = from_input.chunk(3, 2)
-            from_hidden = torch.baddbmm(
-                self.hidden_bias.unsqueeze(1), hidden, self.hidden_weight.transpose(1, 2)
-            )
-            hidden_reset, hidden_update, hidden_new = from_hidden.chunk(3, 2)
-            reset = torch.sigmoid(input_reset + hidden_reset)
-            update = torch.sigmoid(input_update + hidden_update)
-            candidate = torch.tanh(input_new + reset * hidden_new)
-            hidden = (1.0 - update) * candidate + update * hidden
+            input_reset_update, input_new = from_input.split([two, hidden_size], 2)
+            reset, update = torch.sigmoid(
+                torch.baddbmm(input_reset_update, hidden, reset_update_weight)
+            ).chunk(2, 2)
+            hidden_new = torch.baddbmm(new_bias, hidden, new_weight)
+            candidate = torch.tanh(torch.addcmul(input_new, reset, hidden_new))
+            hidden = torch.lerp(candidate, hidden, update)  # (1 - update) * candidate + ...
             states.append(hidden)
-        # The state after each student's own last grade; later (padding) steps are ignored.
-        all_states = torch.stack(states, 2)  # [members, batch, steps, H]
-        index = last_index.view(members, batch, 1, 1).expand(members, batch, 1, hidden_size)
-        final_state = all_states.gather(2, index).squeeze(2)
+        # The state after each row's own last grade: step l - 1 of a length-l row, at its
+        # position within that step's block of the concatenated states.
+        starts = torch.tensor([0, *counts[:-1]]).cumsum(0)
+        position = torch.arange(batch).unsqueeze(0)
+        index = (starts[last_index] + position).unsqueeze(2).expand(members, batch, hidden_size)
+        final_state = torch.cat(states, 1).gather(1, index)
         correction = (final_state * self.head_weight.unsqueeze(1)).sum(2)
         return linear + correction
 
@@ -169,6 +183,16 @@ class GradeSequenceNet(nn.Module):
         half_width = self.half_width_by_length[lengths - 1]
         output = torch.stack([predicted, predicted - half_width, predicted + half_width], 1)
         return output.clamp(self.grade_floor, self.grade_ceiling)
+
+
+def reading_counts(lengths: Tensor, steps: int) -> list[int]:
+    """Per step t, 1 + the last position (over every R) of a row still reading at t (length
+    > t): the rows that step must run. Non-increasing; for rows sorted longest first, just
+    the number of rows with length > t."""
+    reading = lengths.unsqueeze(2) > torch.arange(steps)  # [R, batch, steps]
+    positions = torch.arange(1, lengths.shape[1] + 1).unsqueeze(1)
+    counts = (reading.any(0) * positions).amax(0).tolist()
+    return [count for count in counts if count > 0]
 
 
 def _uniform(shape: tuple[int, ...], bound: float) -> Tensor:
