@@ -12,7 +12,8 @@ import torch
 from tests.training.synthetic import HEADER, synthetic_rows, write_csv
 from training.config import TrainingConfig
 from training.data import load_students, max_history, prefix_samples
-from training.fit import _batches, fit_network, linear_l2_strength, ridge_start
+from training.fit import _batches, fit_network, linear_l2_strength
+from training.ridge import ridge_start
 from training.network import GradeSequenceNet
 
 
