@@ -27,8 +27,9 @@ def ridge_start(
     standardised grades, a bias and the group one-hot, with the member's row weights and L2
     penalties (`training.fit._penalties`). A row's group is hidden with probability
     `group_dropout` in training, so each row enters twice, with weights 1 - p (its group)
-    and p (the unknown slot): the loss training expects. Solved in float64 by least squares, which also takes
-    the singular systems of no penalty (a bias next to every group's one-hot).
+    and p (the unknown slot): the loss training expects. Solved in float64 by least
+    squares, which also takes the singular systems of no penalty (a bias next to every
+    group's one-hot).
     `rows` are the standardised grades, lengths, embedding slots and standardised targets.
     """
     standardised, lengths, slots, targets = rows

@@ -13,8 +13,8 @@ from tests.training.synthetic import HEADER, synthetic_rows, write_csv
 from training.config import TrainingConfig
 from training.data import load_students, max_history, prefix_samples
 from training.fit import _batches, fit_network, linear_l2_strength
-from training.ridge import ridge_start
 from training.network import GradeSequenceNet
+from training.ridge import ridge_start
 
 
 def test_batches_cover_every_row_once_longest_history_first() -> None:
