@@ -6,6 +6,7 @@ requests (the predictor's coalescer).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,17 +59,27 @@ def render(
 def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor: Predictor) -> str:
     """One warning for a student's grades unlike any the model saw at their semester."""
     seen = predictor.seen_ranges
-    if len(positions) == 1:  # the usual case, and a batch's hot spot: no list, no join
+    if len(positions) == 1 and history[positions[0]]:  # the usual case, a batch's hot spot
         at = positions[0]
-        grades = f"grades[{at}] = {history[at]:g} (training: {seen[at]})"
-    else:
-        grades = "; ".join(
-            [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
-        )
-    return (
-        f"{grades}: outside the grades the model saw in training at that semester, so this "
-        "forecast is an extrapolation: trust it less"
+        return _one_unusual_grade(at, history[at], seen[at])
+    # Zero is formatted afresh: 0.0 and -0.0 are one cache key but print differently.
+    grades = "; ".join(
+        [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
     )
+    return f"{grades}: {EXTRAPOLATION}"
+
+
+EXTRAPOLATION = (
+    "outside the grades the model saw in training at that semester, so this forecast is an "
+    "extrapolation: trust it less"
+)
+
+
+# Grades are sent with two decimals, so a batch repeats the same few thousand warnings; the
+# cached sentence costs a third of formatting it again (docs/performance.md).
+@functools.lru_cache(maxsize=8192)
+def _one_unusual_grade(at: int, grade: float, seen: str) -> str:
+    return f"grades[{at}] = {grade:g} (training: {seen}): {EXTRAPOLATION}"
 
 
 def unknown_college(college_code: object) -> str:
