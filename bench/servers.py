@@ -16,19 +16,25 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from bench.variants import PROTOCOLS
 from harness.live_server import LiveServer
 
 BARE_APP = "bench.bare_app:app"
+# The protocol `python -m app` serves with; a variant may name another (bench.variants).
+SHIPPED_PROTOCOL = "app.server.protocol:LimitedHttpToolsProtocol"
 
 
-def uvicorn_command(target: str, port: int, *, factory: bool = False) -> list[str]:
+def uvicorn_command(
+    target: str, port: int, *, factory: bool = False, http: str | None = None
+) -> list[str]:
     """uvicorn with the settings `python -m app` (app/__main__.py) gives the service: one
-    worker, uvicorn's default event loop and HTTP parser (uvloop and httptools here), and no
-    uvicorn access log."""
+    worker, uvicorn's default event loop (uvloop here), and no uvicorn access log. `http`:
+    the protocol class; None is uvicorn's default (httptools here), as the bare app runs."""
     return [
         sys.executable, "-m", "uvicorn", target,
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log",
         *(["--factory"] if factory else []),
+        *(["--http", http] if http else []),
     ]  # fmt: skip
 
 
@@ -48,7 +54,8 @@ class VariantServer(LiveServer):
 
     @classmethod
     def command(cls, port: int, workers: int = 1) -> list[str]:
-        return uvicorn_command(f"bench.variants:{cls.factory}", port, factory=True)
+        http = PROTOCOLS.get(cls.factory, SHIPPED_PROTOCOL)
+        return uvicorn_command(f"bench.variants:{cls.factory}", port, factory=True, http=http)
 
 
 def variant_server(factory: str) -> type[LiveServer]:

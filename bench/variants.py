@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.model.batching import ForecastCoalescer
+from app.server.protocol import LimitedHttpToolsProtocol
 
 
 def as_shipped() -> FastAPI:
@@ -82,6 +83,17 @@ def access_log_line_by_line() -> FastAPI:
     return as_shipped()
 
 
+class TwoWritesPerAnswer(LimitedHttpToolsProtocol):
+    """The shipped protocol writing as uvicorn does: status line and headers, then body."""
+
+    combine_writes = False
+
+
+def two_writes_per_answer() -> FastAPI:
+    """As shipped, served by TwoWritesPerAnswer (PROTOCOLS)."""
+    return as_shipped()
+
+
 def no_gc_freeze() -> FastAPI:
     """Without the gc.freeze() of app/main.py's lifespan."""
     gc.freeze = lambda: None
@@ -101,6 +113,10 @@ VARIANTS = {
     "threadpool inference": "threadpool_inference",
     "access log through stdlib logging": "stdlib_access_log",
     "access log written line by line": "access_log_line_by_line",
+    "two writes per answer (uvicorn's own)": "two_writes_per_answer",
     "no gc.freeze": "no_gc_freeze",
     "default gc thresholds": "default_gc_thresholds",
 }
+
+# The protocol class of a variant that is not served as shipped (bench/servers.py).
+PROTOCOLS = {"two_writes_per_answer": "bench.variants:TwoWritesPerAnswer"}

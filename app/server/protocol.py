@@ -43,6 +43,7 @@ from uvicorn.server import ServerState
 from app.config import Settings, get_settings
 from app.server import refusals
 from app.server.refusals import Refusal
+from app.server.write_combining import CombinedWrites
 
 logger = logging.getLogger("cgpa.server")
 
@@ -85,6 +86,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # `super()`: on Python 3.11 `super()` builds an object per call, and the overrides below
     # run several times per request.
 
+    # One system call per answer instead of uvicorn's two (app/server/write_combining.py).
+    combine_writes = True
+
     def __init__(
         self,
         config: Config,
@@ -111,6 +115,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     # --- where uvicorn's protocol moves from one part of a request to the next ------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if self.combine_writes:
+            transport = CombinedWrites(transport, self.loop)  # type: ignore[assignment]
         super().connection_made(transport)
         self.expect(HEADERS, self.limits.header_timeout)
 
