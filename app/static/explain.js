@@ -10,7 +10,9 @@ const PAD = { top: 8, bottom: 26, value: 48 }; // `value`: room for "+0.45" past
 const CHAR = 7.2; // an average 12px system-font character, to fit the labels' column
 const SHOWN = 0.005; // what rounds to 0.00 moved nothing worth saying
 
-const signed = (value) => `${value >= 0 ? "+" : "\u2212"}${Math.abs(value).toFixed(2)}`;
+// A contribution that rounds to zero is shown unsigned: "\u22120.00" would claim a direction.
+const signed = (value) =>
+  Math.abs(value) < SHOWN ? "0.00" : `${value > 0 ? "+" : "\u2212"}${Math.abs(value).toFixed(2)}`;
 
 function add(parent, name, attributes = {}, text = "") {
   const element = document.createElementNS(SVG, name);

@@ -118,6 +118,12 @@ def test_the_contributions_chart_has_a_bar_per_input_with_the_apis_signs(
             assert bar["right"] == pytest.approx(zero) and bar["left"] < zero
     if not with_group:
         assert shown[-1]["direction"] == "none"  # no code given moves nothing
+    # Each bar's figure: signed to two decimals, and unsigned when it rounds to zero.
+    labels = page.locator("#explain-chart .contribution-value").all_text_contents()
+    for label, contribution in zip(labels, contributions, strict=True):
+        value = contribution["value"]
+        sign = "" if abs(value) < 0.005 else "+" if value > 0 else "\u2212"
+        assert label == f"{sign}{abs(value):.2f}"
 
     # One plain sentence: the typical student's forecast, the biggest push each way, the result.
     sentence = page.locator("#explain-words").inner_text()
