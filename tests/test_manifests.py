@@ -5,10 +5,10 @@ Two validators, each for what it can check:
   Kubernetes OpenAPI schemas it bundles, in strict mode (unknown fields are errors), for the
   oldest and the newest Kubernetes version it ships.
 - The KServe InferenceService is a custom resource those schemas do not know. `jsonschema`
-  checks it against `inference_service_schema()` below, written from KServe's documented
-  `serving.kserve.io/v1beta1` fields (ComponentExtensionSpec's replicas and scaling fields,
-  plus the inline PodSpec of a custom predictor), whose containers, volumes and security
-  context are checked against the same bundled Kubernetes definitions.
+  checks it against `inference_service_schema()` (tests/kserve_schema.py), written from
+  KServe's documented `serving.kserve.io/v1beta1` fields (ComponentExtensionSpec's replicas
+  and scaling fields, plus the inline PodSpec of a custom predictor), whose containers,
+  volumes and security context are checked against the same bundled Kubernetes definitions.
 Where `kubectl` is installed, `kubectl kustomize` (offline) also builds the kustomization.
 The remaining tests check what no schema knows: that the probes hit real routes, that ports,
 user and paths match the Dockerfile, and that no secret is written into a manifest.
@@ -16,12 +16,10 @@ user and paths match the Dockerfile, and that no secret is written into a manife
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -33,91 +31,16 @@ from kubernetes_validate.utils import all_versions
 from referencing import Registry, Resource
 
 from tests.conftest import ROOT
+from tests.kserve_schema import inference_service_schema, kubernetes_definitions
 
 MANIFESTS = ROOT / "deploy" / "kubernetes"
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 KUBERNETES_VERSIONS = sorted({all_versions()[0], kubernetes_validate.latest_version()})
-DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
-OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
 def load(name: str) -> dict[str, Any]:
     (document,) = list(yaml.safe_load_all((MANIFESTS / name).read_text()))
     return document
-
-
-def kubernetes_definitions() -> dict[str, Any]:
-    """The Kubernetes object definitions kubernetes-validate bundles (strict: no unknown fields)."""
-    folder = f"v{kubernetes_validate.latest_version()}-local-strict"
-    path = resources.files("kubernetes_validate") / "kubernetes-json-schema" / folder
-    return json.loads((path / "_definitions.json").read_text())
-
-
-def k8s(name: str) -> dict[str, str]:
-    """A reference to a bundled Kubernetes definition, e.g. `core.v1.Container`."""
-    return {"$ref": f"{DEFINITIONS_ID}#/$defs/io.k8s.api.{name}"}
-
-
-def inference_service_schema(definitions: dict[str, Any]) -> dict[str, Any]:
-    """KServe v1beta1 InferenceService with a custom predictor, from KServe's API reference."""
-    # PodSpec's own references are relative to the definitions file; make them absolute.
-    pod_spec_text = json.dumps(definitions["$defs"]["io.k8s.api.core.v1.PodSpec"])
-    pod_spec = json.loads(pod_spec_text.replace('"#/$defs/', f'"{DEFINITIONS_ID}#/$defs/'))
-    # A custom predictor is a PodSpec inline (containers, volumes, securityContext, ...) plus
-    # KServe's ComponentExtensionSpec fields; framework fields (sklearn, model, ...) are absent.
-    component_extension = {
-        "minReplicas": {"type": "integer", "minimum": 0},
-        "maxReplicas": {"type": "integer", "minimum": 0},
-        "scaleTarget": {"type": "integer", "minimum": 1},
-        "scaleMetric": {"enum": ["cpu", "memory", "concurrency", "rps"]},
-        "containerConcurrency": {"type": "integer", "minimum": 0},
-        "timeout": {"type": "integer", "minimum": 0},
-        "canaryTrafficPercent": {"type": "integer", "minimum": 0, "maximum": 100},
-        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-    }
-    predictor = {
-        "type": "object",
-        "required": ["containers"],
-        "additionalProperties": False,
-        "properties": {
-            **pod_spec["properties"],
-            **component_extension,
-            "containers": {"type": "array", "minItems": 1, "items": k8s("core.v1.Container")},
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "additionalProperties": False,
-        "properties": {
-            "apiVersion": {"const": "serving.kserve.io/v1beta1"},
-            "kind": {"const": "InferenceService"},
-            "metadata": {
-                "allOf": [
-                    {"$ref": f"{DEFINITIONS_ID}#/$defs/{OBJECT_META}"},
-                    # KServe's own rule for the name (a DNS-1035 label).
-                    {
-                        "required": ["name"],
-                        "properties": {
-                            "name": {"pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
-                        },
-                    },
-                ]
-            },
-            "spec": {
-                "type": "object",
-                "required": ["predictor"],
-                "additionalProperties": False,
-                "properties": {
-                    "predictor": predictor,
-                    "transformer": {"type": "object"},
-                    "explainer": {"type": "object"},
-                },
-            },
-        },
-    }
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.model.card import FORMAT_VERSION
+from app.config import Settings
+from app.model.card import FORMAT_VERSION, ModelCard
 from app.model.card import sha256_of_file as sha256_of
 from harness.live_server import ROOT, LiveServer, free_port
+from tests.conftest import MODEL_PATH
+
+CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))
 
 
 def test_predict_over_http(live_server: LiveServer) -> None:
@@ -99,3 +103,17 @@ def test_bad_checkpoint_stops_startup_with_one_clear_line(
     assert str(model_copy.parent) in line and reason in line
     assert "Traceback" not in output
     assert "Uvicorn running" not in output
+
+
+def test_the_published_schema_states_the_enforced_limits(live_server: LiveServer) -> None:
+    paths = httpx.get(f"{live_server.base_url}/openapi.json", timeout=10).json()["paths"]
+
+    def body_schema(path: str) -> dict:
+        return paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    student = body_schema("/predict")["properties"]["grades"]
+    assert student["maxItems"] == CARD.max_history
+    assert (student["items"]["minimum"], student["items"]["maximum"]) == (0, 10)
+    students = body_schema("/predict/batch")["properties"]["students"]
+    assert students["maxItems"] == Settings(_env_file=None).max_batch
+    assert students["items"]["properties"]["grades"]["maxItems"] == CARD.max_history

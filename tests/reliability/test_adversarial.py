@@ -5,380 +5,43 @@ problem.
 `tests/app/test_validation.py` already covers the single-student body cases (NaN, 1e309,
 strings, booleans, ... on POST /predict, through TestClient); this corpus adds the batch
 route, sizes, nesting, encodings, methods, content types, headers, the transport (declared
-and chunked oversized bodies, truncated bodies) and the API key.
+and chunked oversized bodies, truncated bodies) and the API key. The corpus of bodies and
+content types is in corpus.py and corpus_text.py.
 """
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 import json
 import re
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from app.api.security import MISSING_KEY, WRONG_KEY
-from app.config import Settings
-from app.model.card import ModelCard
-from harness.live_server import ROOT, LiveServer, read_http_response
-from tests.conftest import MODEL_PATH, TEST_API_KEY
+from harness.live_server import LiveServer, read_http_response
+from tests.conftest import TEST_API_KEY
+from tests.reliability.corpus import (
+    DEFAULTS,
+    JSON,
+    LONGEST,
+    TEN_MB,
+    VALUE_CASES,
+    Case,
+    assert_json_error,
+    students,
+)
+from tests.reliability.corpus_text import CONTENT_TYPE_CASES, TEXT_CASES
 
-CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))
-DEFAULTS = Settings(_env_file=None)
-LONGEST = CARD.max_history
-JSON = {"content-type": "application/json"}
-TEN_MB = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    path: str
-    body: bytes
-    status: int
-    # For a 422: the field the first detail names and a phrase of its message.
-    field: str | None = None
-    reason: str | None = None
-    headers: dict[str, str] = dataclasses.field(default_factory=lambda: dict(JSON))
-
-
-def students(*histories: str) -> bytes:
-    return ('{"students": [' + ", ".join(histories) + "]}").encode()
-
-
-def grades_body(count: int) -> bytes:
-    return json.dumps({"grades": [7.0] * count}).encode()
-
-
-def many_students(count: int) -> bytes:
-    return students(*['{"grades":[7]}'] * count)
-
-
-HUNDRED_THOUSAND_STUDENTS = many_students(100_000)
-assert len(HUNDRED_THOUSAND_STUDENTS) > DEFAULTS.max_body_bytes  # so 413 is the right answer
-
-BODY_CASES = [
-    # The literals JSON does not have, inside a batch: refused by the parser (field "body").
-    Case("nan in a batch", "/predict/batch", students('{"grades": [NaN]}'), 422, "body", "NaN"),
-    Case(
-        "infinity in a batch",
-        "/predict/batch",
-        students('{"grades": [7.0, Infinity]}'),
-        422,
-        "body",
-        "NaN and Infinity are not JSON numbers",
-    ),
-    Case(
-        "-infinity in a batch",
-        "/predict/batch",
-        students('{"grades": [-Infinity]}'),
-        422,
-        "body",
-        "NaN and Infinity are not JSON numbers",
-    ),
-    # Values of the wrong kind or range, named down to the student and the semester.
-    Case(
-        "1e309 in the second student",
-        "/predict/batch",
-        students('{"grades": [7.0]}', '{"grades": [1e309]}'),
-        422,
-        "students[1].grades[0]",
-        "finite number",
-    ),
-    Case(
-        "10.0000001 in a batch",
-        "/predict/batch",
-        students('{"grades": [7.0, 10.0000001]}'),
-        422,
-        "students[0].grades[1]",
-        "10.0000001 is above this model's scale 0-10",
-    ),
-    Case(
-        "number as a string in a batch",
-        "/predict/batch",
-        students('{"grades": ["7.5"]}'),
-        422,
-        "students[0].grades[0]",
-        "must be a number, not",
-    ),
-    Case(
-        "boolean in a batch",
-        "/predict/batch",
-        students('{"grades": [false]}'),
-        422,
-        "students[0].grades[0]",
-        "must be a number, not",
-    ),
-    Case(
-        "null grade in a batch",
-        "/predict/batch",
-        students('{"grades": [null]}'),
-        422,
-        "students[0].grades[0]",
-        "must be a number, not",
-    ),
-    Case(
-        "nested array in a batch",
-        "/predict/batch",
-        students('{"grades": [[7.0]]}'),
-        422,
-        "students[0].grades[0]",
-        "must be a number, not",
-    ),
-    Case(
-        "object where a grade belongs in a batch",
-        "/predict/batch",
-        students('{"grades": [{"gpa": 7.0}]}'),
-        422,
-        "students[0].grades[0]",
-        "must be a number, not",
-    ),
-    Case(
-        "college code as a string in a batch",
-        "/predict/batch",
-        students('{"grades": [7.0], "college_code": "165"}'),
-        422,
-        "students[0].college_code",
-        "must be a whole number, not a string",
-    ),
-    Case(
-        "college code past 2**31",
-        "/predict",
-        b'{"grades": [7.0], "college_code": 2147483648}',
-        422,
-        "college_code",
-        "is too large; at most 2147483647",
-    ),
-    Case(
-        "college code of 400 digits",
-        "/predict",
-        b'{"grades": [7.0], "college_code": ' + b"9" * 400 + b"}",
-        422,
-        "college_code",
-        "is too large; at most 2147483647",
-    ),
-    Case(
-        "a 5000-digit number",
-        "/predict",
-        b'{"grades": [7.0], "college_code": ' + b"9" * 5000 + b"}",
-        422,
-        "body",
-        "number out of range",
-    ),
-    # Empty and missing things.
-    Case(
-        "empty grades in a batch",
-        "/predict/batch",
-        students('{"grades": []}'),
-        422,
-        "students[0].grades",
-        "needs at least 1 grade, not 0",
-    ),
-    Case("empty batch", "/predict/batch", students(), 422, "students", "needs at least 1 student"),
-    Case(
-        "students not a list",
-        "/predict/batch",
-        b'{"students": {"grades": [7.0]}}',
-        422,
-        "students",
-        "must be a list, not an object",
-    ),
-    Case(
-        "null student",
-        "/predict/batch",
-        students("null"),
-        422,
-        "students[0]",
-        "must be an object, not null",
-    ),
-    Case("null body", "/predict", b"null", 422, "body", "must be an object, not null"),
-    Case(
-        "batch body is a list",
-        "/predict/batch",
-        b"[]",
-        422,
-        "body",
-        "must be an object, not a list",
-    ),
-    Case("empty body on batch", "/predict/batch", b"", 422, "body", "not valid JSON: EOF"),
-    # Unknown fields and duplicated keys.
-    Case(
-        "unknown field in a student",
-        "/predict/batch",
-        students('{"grades": [7.0], "gender": "F"}'),
-        422,
-        "students[0].gender",
-        "is not a field of this request",
-    ),
-    Case(
-        "unknown top-level field in a batch",
-        "/predict/batch",
-        b'{"students": [{"grades": [7.0]}], "debug": true}',
-        422,
-        "debug",
-        "is not a field of this request",
-    ),
-    Case(
-        "duplicate key inside a student",
-        "/predict/batch",
-        students('{"grades": [7.0], "grades": [9.9]}'),
-        422,
-        "body",
-        'duplicate key "grades"',
-    ),
-    Case(
-        "duplicate students key",
-        "/predict/batch",
-        b'{"students": [{"grades": [7.0]}], "students": [{"grades": [9.9]}]}',
-        422,
-        "body",
-        'duplicate key "students"',
-    ),
-    Case(
-        "duplicate key spelled with an escape",
-        "/predict",
-        b'{"grades": [7.0], "gr\\u0061des": [9.9]}',
-        422,
-        "body",
-        'duplicate key "grades"',
-    ),
-    # Broken JSON text.
-    Case(
-        "truncated batch",
-        "/predict/batch",
-        b'{"students": [{"grades": [7.0',
-        422,
-        "body",
-        "not valid JSON: EOF while parsing",
-    ),
-    Case("trailing data", "/predict", b'{"grades": [7.0]} {}', 422, "body", "trailing characters"),
-    Case(
-        "byte order mark",
-        "/predict",
-        '\ufeff{"grades": [7.0]}'.encode(),
-        422,
-        "body",
-        "byte order mark",
-    ),
-    Case(
-        "invalid UTF-8 in a batch",
-        "/predict/batch",
-        b'{"students": [{"grades": [7.0]}], "\xc3\x28": 1}',
-        422,
-        "body",
-        "not valid UTF-8",
-    ),
-    Case(
-        "lone surrogate escape as a key",
-        "/predict",
-        b'{"grades": [7.0], "\\ud800": 1}',
-        422,
-        None,
-        None,
-    ),
-    Case("deep nesting of arrays", "/predict", b"[" * 100_000, 422, "body", "nested too deeply"),
-    Case(
-        "deep nesting of objects",
-        "/predict/batch",
-        b'{"a": ' * 100_000,
-        422,
-        "body",
-        "nested too deeply",
-    ),
-    Case(
-        "deep nesting inside grades",
-        "/predict",
-        b'{"grades": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
-        422,
-        "body",
-        "nested too deeply",
-    ),
-    # Sizes.
-    Case(
-        "10,000 grades",
-        "/predict",
-        grades_body(10_000),
-        422,
-        "grades",
-        "at most",
-    ),
-    Case(
-        "one grade more than the model's longest history",
-        "/predict",
-        grades_body(LONGEST + 1),
-        422,
-        "grades",
-        "the model's longest history",
-    ),
-    Case(
-        "a batch student longer than the model's longest history",
-        "/predict/batch",
-        students('{"grades": [7.0]}', json.dumps({"grades": [7.0] * (LONGEST + 1)})),
-        422,
-        "students[1].grades",
-        "the model's longest history",
-    ),
-    Case(
-        "one student more than CGPA_MAX_BATCH",
-        "/predict/batch",
-        many_students(DEFAULTS.max_batch + 1),
-        422,
-        "students",
-        "CGPA_MAX_BATCH",
-    ),
-    Case("100,000 students", "/predict/batch", HUNDRED_THOUSAND_STUDENTS, 413),
-    # Edge values that are fine.
-    Case("minus zero", "/predict", b'{"grades": [-0.0]}', 200),
-    Case("a grade that underflows to zero", "/predict", b'{"grades": [1e-400, 10]}', 200),
-    Case("integers as grades", "/predict", b'{"grades": [7, 8, 10]}', 200),
-    Case("the longest history", "/predict", grades_body(LONGEST), 200),
-    Case("CGPA_MAX_BATCH students", "/predict/batch", many_students(DEFAULTS.max_batch), 200),
-]
-
-ANY_BATCH = students('{"grades": [7]}')
-CONTENT_TYPE_CASES = [
-    Case("batch without content type", "/predict/batch", ANY_BATCH, 415, headers={}),
-    *(
-        Case(f"batch as {kind}", "/predict/batch", ANY_BATCH, 415, headers={"content-type": kind})
-        for kind in ("text/plain", "multipart/form-data; boundary=x", "application/xml", "json")
-    ),
-    Case(
-        "upper-case JSON media type",
-        "/predict",
-        b'{"grades": [7.0]}',
-        200,
-        headers={"content-type": "APPLICATION/JSON"},
-    ),
-    Case(
-        "a +json media type",
-        "/predict/batch",
-        ANY_BATCH,
-        200,
-        headers={"content-type": "application/vnd.api+json"},
-    ),
-]
-
-CORPUS = BODY_CASES + CONTENT_TYPE_CASES
+CORPUS = VALUE_CASES + TEXT_CASES + CONTENT_TYPE_CASES
 
 
 @pytest.fixture(scope="module")
 def http(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
         yield client
-
-
-def assert_json_error(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "message", "detail"}
-    assert body["message"]
-    return body
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case.name for case in CORPUS])
@@ -620,26 +283,6 @@ def test_a_key_with_non_latin1_bytes_is_a_401(locked_server: LiveServer) -> None
     assert json.loads(body)["message"] == WRONG_KEY
 
 
-def test_every_key_comparison_in_the_app_is_constant_time() -> None:
-    """Timing is not asserted (that belongs in bench/); the code is: the configured key is
-    only ever compared with `secrets.compare_digest`, never with == or !=."""
-    for source_path in sorted((ROOT / "app").rglob("*.py")):
-        tree = ast.parse(source_path.read_text(), filename=str(source_path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Compare) and any(
-                isinstance(op, ast.Eq | ast.NotEq) for op in node.ops
-            ):
-                operands = [node.left, *node.comparators]
-                secret = any("get_secret_value" in ast.unparse(item) for item in operands)
-                # Against a literal (e.g. "is the setting blank?") nothing secret can leak.
-                other = any(not isinstance(item, ast.Constant) for item in operands[1:])
-                assert not (secret and other), (
-                    f"{source_path.relative_to(ROOT)}:{node.lineno} compares the key with =="
-                )
-    security = (ROOT / "app" / "api" / "security.py").read_text()
-    assert "secrets.compare_digest(" in security
-
-
 # --- after everything above --------------------------------------------------------------------
 
 
@@ -651,17 +294,3 @@ def test_no_request_in_this_corpus_got_a_5xx(http: httpx.Client, locked: httpx.C
         statuses = re.findall(r'status="(\d{3})"', metrics)
         assert statuses, "no request counters found"
         assert not [status for status in statuses if status.startswith("5")], metrics
-
-
-def test_the_published_schema_states_the_enforced_limits(http: httpx.Client) -> None:
-    paths = http.get("/openapi.json").json()["paths"]
-
-    def body_schema(path: str) -> dict:
-        return paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
-
-    student = body_schema("/predict")["properties"]["grades"]
-    assert student["maxItems"] == LONGEST
-    assert (student["items"]["minimum"], student["items"]["maximum"]) == (0, 10)
-    students = body_schema("/predict/batch")["properties"]["students"]
-    assert students["maxItems"] == DEFAULTS.max_batch
-    assert students["items"]["properties"]["grades"]["maxItems"] == LONGEST

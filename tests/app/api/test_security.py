@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api.security import MISSING_KEY, WRONG_KEY
-from tests.conftest import TEST_API_KEY
+from tests.conftest import ROOT, TEST_API_KEY
 
 EXAMPLE = {"grades": [7.1, 7.4, 7.9, 8.0]}
 
@@ -76,3 +78,23 @@ def test_the_docs_show_the_key_on_guarded_routes_when_one_is_set(make_client) ->
         (operation,) = spec["paths"][path].values()
         assert operation["security"] == [{"APIKeyHeader": []}], path
     assert "security" not in spec["paths"]["/health/ready"]["get"]
+
+
+def test_every_key_comparison_in_the_app_is_constant_time() -> None:
+    """Timing is not asserted (that belongs in bench/); the code is: the configured key is
+    only ever compared with `secrets.compare_digest`, never with == or !=."""
+    for source_path in sorted((ROOT / "app").rglob("*.py")):
+        tree = ast.parse(source_path.read_text(), filename=str(source_path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(op, ast.Eq | ast.NotEq) for op in node.ops
+            ):
+                operands = [node.left, *node.comparators]
+                secret = any("get_secret_value" in ast.unparse(item) for item in operands)
+                # Against a literal (e.g. "is the setting blank?") nothing secret can leak.
+                other = any(not isinstance(item, ast.Constant) for item in operands[1:])
+                assert not (secret and other), (
+                    f"{source_path.relative_to(ROOT)}:{node.lineno} compares the key with =="
+                )
+    security = (ROOT / "app" / "api" / "security.py").read_text()
+    assert "secrets.compare_digest(" in security
