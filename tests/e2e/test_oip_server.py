@@ -12,7 +12,7 @@ import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
 from harness.live_server import LiveServer
-from tests.app.oip.test_oip import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE, as_v2_columns
+from tests.app.oip.v2 import EXAMPLE_STUDENTS, OUTPUTS, PROTOCOL_EXAMPLE, as_v2_columns
 
 MODEL = "cgpa_rnn"
 STUDENTS = [

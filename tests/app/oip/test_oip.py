@@ -9,45 +9,16 @@ from fastapi.testclient import TestClient
 
 from tests.app.oip.v2 import (
     CARD,
+    EXAMPLE_STUDENTS,
     INFER,
     OUTPUTS,
+    PROTOCOL_EXAMPLE,
     STUDENTS,
     VERSION,
     batch_columns,
     columns,
     v2_request,
 )
-
-# The example request of the protocol's documentation (KServe `docs/predict-api/v2/
-# required_api.md`, "Inference Request Examples"; the same in the Open Inference Protocol's
-# `inference_rest.md`), as written there, with only the tensor names, datatypes, shapes and
-# values changed to this model's: two inputs, one requested output, id "42".
-PROTOCOL_EXAMPLE = """
-{
-  "id" : "42",
-  "inputs" : [
-    {
-      "name" : "grades",
-      "shape" : [ 2, 2 ],
-      "datatype" : "FP32",
-      "data" : [ 7.1, 7.4, 6.2, 5.9 ]
-    },
-    {
-      "name" : "college_code",
-      "shape" : [ 2 ],
-      "datatype" : "INT64",
-      "data" : [ 165, -1 ]
-    }
-  ],
-  "outputs" : [
-    {
-      "name" : "predicted_cgpa"
-    }
-  ]
-}
-"""
-EXAMPLE_STUDENTS = [{"grades": [7.1, 7.4], "college_code": 165}, {"grades": [6.2, 5.9]}]
-
 
 # --- health and server metadata -------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """What the Open Inference Protocol tests share: the model's names, three students of one
-history length, v2 requests built from students, and answers as the three output columns."""
+history length, the protocol's documented example request, v2 requests built from students,
+and answers as the three output columns."""
 
 from __future__ import annotations
 
@@ -14,6 +15,36 @@ CARD = ModelCard.read(MODEL_PATH.with_suffix(".json"))
 VERSION = CARD.model_version
 INFER = "/v2/models/cgpa_rnn/infer"
 OUTPUTS = ("predicted_cgpa", "interval_low", "interval_high")
+
+# The example request of the protocol's documentation (KServe `docs/predict-api/v2/
+# required_api.md`, "Inference Request Examples"; the same in the Open Inference Protocol's
+# `inference_rest.md`), as written there, with only the tensor names, datatypes, shapes and
+# values changed to this model's: two inputs, one requested output, id "42".
+PROTOCOL_EXAMPLE = """
+{
+  "id" : "42",
+  "inputs" : [
+    {
+      "name" : "grades",
+      "shape" : [ 2, 2 ],
+      "datatype" : "FP32",
+      "data" : [ 7.1, 7.4, 6.2, 5.9 ]
+    },
+    {
+      "name" : "college_code",
+      "shape" : [ 2 ],
+      "datatype" : "INT64",
+      "data" : [ 165, -1 ]
+    }
+  ],
+  "outputs" : [
+    {
+      "name" : "predicted_cgpa"
+    }
+  ]
+}
+"""
+EXAMPLE_STUDENTS = [{"grades": [7.1, 7.4], "college_code": 165}, {"grades": [6.2, 5.9]}]
 
 # Three students of one history length: known college, none, and a college the model lacks.
 STUDENTS = [
