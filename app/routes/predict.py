@@ -56,6 +56,12 @@ def render(
     return answers
 
 
+EXTRAPOLATION = (
+    "outside the grades the model saw in training at that semester, so this forecast is an "
+    "extrapolation: trust it less"
+)
+
+
 def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor: Predictor) -> str:
     """One warning for a student's grades unlike any the model saw at their semester."""
     seen = predictor.seen_ranges
@@ -69,14 +75,8 @@ def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor
     return f"{grades}: {EXTRAPOLATION}"
 
 
-EXTRAPOLATION = (
-    "outside the grades the model saw in training at that semester, so this forecast is an "
-    "extrapolation: trust it less"
-)
-
-
-# Grades are sent with two decimals, so a batch repeats the same few thousand warnings; the
-# cached sentence costs a third of formatting it again (docs/performance.md).
+# Grades are sent with two decimals, so a batch repeats the same few thousand warnings; a
+# cached sentence is cheaper than formatting it again (docs/performance.md).
 @functools.lru_cache(maxsize=8192)
 def _one_unusual_grade(at: int, grade: float, seen: str) -> str:
     return f"grades[{at}] = {grade:g} (training: {seen}): {EXTRAPOLATION}"
