@@ -64,7 +64,8 @@ class StockGruPredictor(nn.Module):
             half_width = trained.half_width_by_length.double()
             # Rows: final state, groups, grades (last, so shorter batches narrow them off).
             weight = torch.zeros(width + groups + history, history, 3, dtype=torch.float64)
-            weight[:width] = tables["head"].view(width, 1, 1)
+            share = tables["correction_share"].view(1, history, 1)
+            weight[:width] = tables["head"].view(width, 1, 1) * share
             weight[width : width + groups] = tables["group_offset_differences"].unsqueeze(2)
             weight[width + groups :] = tables["linear_weight"].unsqueeze(2)
             bias = tables["unknown_offsets"].unsqueeze(1) + half_width.unsqueeze(1) * signs
@@ -108,6 +109,7 @@ def example_network(seed: int = 3) -> GradeSequenceNet:
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
         network.half_width_by_length.copy_(torch.tensor([0.9, 0.8, 0.7, 0.6]))
+        network.correction_share_by_length.copy_(torch.tensor([0.0, 0.5, 0.8, 1.0]))
     return network.eval()
 
 

@@ -49,6 +49,11 @@ class TrainingConfig:
     # `ridge_start`) rather than at zero: on large files Adam otherwise spends most of the
     # fit walking to it (docs/accuracy.md).
     ridge_start: bool = True
+    # After training, mix each history length's plain linear regression (group one-hot, no
+    # penalty) into the network, in the proportion that predicts the members' held-out rows
+    # best (training/blend.py): where the network adds nothing over that regression, its
+    # penalties no longer cost against it.
+    regression_blend: bool = True
     # Probability of hiding a sample's group (college) during training, so the "unknown
     # group" slot learns the average group instead of staying at its random start.
     group_dropout: float = 0.1

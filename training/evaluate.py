@@ -33,6 +33,7 @@ from training.data import (
     prefix_samples,
 )
 from training.fit import predict, train_project_model
+from training.network import GradeSequenceNet
 
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
@@ -56,6 +57,8 @@ class SplitResult:
     half_width_by_length: dict[int, float] = field(default_factory=dict)
     # The signed out-of-fold residuals this split's card would carry, for the risk scores.
     residuals_by_length: dict[int, list[float]] = field(default_factory=dict)
+    # The network's share against the per-length regression (training/blend.py).
+    network_share_by_length: dict[int, float] = field(default_factory=dict)
 
 
 def evaluate_split(
@@ -91,7 +94,14 @@ def evaluate_split(
         prefix_lengths=test_prefixes.lengths,
         half_width_by_length=calibration.half_width_by_length,
         residuals_by_length=calibration.residuals_by_length,
+        network_share_by_length=network_share_by_length(fit.network),
     )
+
+
+def network_share_by_length(network: GradeSequenceNet) -> dict[int, float]:
+    """History length -> the network's share in the fitted model (0: the regression)."""
+    shares = network.correction_share_by_length.tolist()
+    return {length: round(float(share), 4) for length, share in enumerate(shares, start=1)}
 
 
 def seed_split_ids(table: StudentTable) -> list[int]:

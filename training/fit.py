@@ -8,7 +8,9 @@ fit costs one network's passes, not five (fit times: docs/accuracy.md). Up to
 `batch_size` rows (the shared data set's ~700) train full-batch, one step per epoch; more
 rows take several shuffled batches per epoch. Each member's linear path starts at its
 closed-form ridge solution (`ridge_start`), so Adam only refines it and trains the
-recurrent correction.
+recurrent correction. Last, each history length gets plain linear regression instead, or
+mixed in, where the members' held-out rows do not show the network clearly better
+(`training.blend`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
+from training.blend import blend_with_regression
 from training.calibrate import Calibration, calibrate
 from training.config import TrainingConfig
 from training.data import Samples, StudentTable, prefix_samples
+from training.held_out import HeldOutRows
 from training.network import GradeSequenceNet
 from training.ridge import ridge_start
 
@@ -109,7 +113,7 @@ def fit_network(
     standardised, lengths = network.standardise(grades, lengths)
     slots = network.group_slots(torch.from_numpy(samples.group_indexes))
     targets = (torch.from_numpy(samples.targets) - network.grade_mean) / network.grade_std
-    validation = _HeldOutRows(held_out, standardised, lengths, slots, targets)
+    validation = HeldOutRows(held_out, standardised, lengths, slots, targets)
     strength = linear_l2_strength(trained_on, config)
     if config.ridge_start:
         ridge_start(network, (standardised, lengths, slots, targets), trained_on, strength, config)
@@ -159,6 +163,9 @@ def fit_network(
         for name, parameter in network.named_parameters():
             parameter.copy_(best_state[name])
     network.eval()
+    if config.regression_blend:
+        rows = (standardised, lengths, slots, targets)
+        blend_with_regression(network, rows, trained_on, validation)
 
     return FitResult(
         network=network,
@@ -181,49 +188,6 @@ def _batches(lengths: Tensor, pieces: int, generator: torch.Generator) -> list[T
     else:
         batches = list(torch.randperm(count, generator=generator).tensor_split(pieces))
     return [rows[torch.argsort(lengths[rows], descending=True, stable=True)] for rows in batches]
-
-
-class _HeldOutRows:
-    """Each member's own held-out rows, side by side ([members, rows], padded with a zero
-    weight), so that validating costs one pass over the training data, not one per member."""
-
-    def __init__(
-        self,
-        held_out: Tensor,
-        standardised: Tensor,
-        lengths: Tensor,
-        slots: Tensor,
-        targets: Tensor,
-    ) -> None:
-        counts = held_out.sum(1)
-        width = int(counts.max())
-        # Member k's held-out rows first, longest history first (the fast order for the
-        # recurrent steps), then the others as padding.
-        key = torch.where(held_out, -lengths.unsqueeze(0), 1)
-        self.rows = torch.argsort(key, dim=1, stable=True)[:, :width]  # [K, width]
-        self.weight = (torch.arange(width).unsqueeze(0) < counts.unsqueeze(1)).float()
-        # Padding reads one step, so it costs no recurrent step of its own.
-        padded_lengths = torch.where(self.weight > 0, lengths[self.rows], 1)
-        self.inputs = (standardised[self.rows], padded_lengths, slots[self.rows])
-        self.targets = targets[self.rows]
-
-    @torch.no_grad()
-    def predictions(self, network: GradeSequenceNet) -> Tensor:
-        return network.member_predictions(*self.inputs)  # [K, width], standardised
-
-    def loss(self, network: GradeSequenceNet) -> Tensor:
-        squared_error = (self.predictions(network) - self.targets) ** 2
-        return (squared_error * self.weight).sum(1) / self.weight.sum(1)
-
-    def residuals(self, network: GradeSequenceNet, targets: np.ndarray) -> np.ndarray:
-        """target - prediction of the one member that never trained on that row, the
-        prediction clamped to the scale as the served one is; in the rows' order."""
-        raw = self.predictions(network) * network.grade_std + network.grade_mean
-        served = raw.clamp(network.grade_floor, network.grade_ceiling)
-        predicted = torch.zeros(len(targets))
-        kept = self.weight > 0
-        predicted[self.rows[kept]] = served[kept]
-        return (targets - predicted.numpy()).astype(np.float64)
 
 
 def _penalties(network: GradeSequenceNet, config: TrainingConfig, strength: Tensor) -> Tensor:

@@ -71,6 +71,7 @@ def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
             **regression_metrics(targets, outputs[:, 0]),
             **interval_metrics(targets, outputs[:, 1:]),
             "baseline_mse": baseline["mse"],
+            "network_share": result.network_share_by_length.get(int(length), 1.0),
             "count": int(chosen.sum()),
         }
     return scores
@@ -145,6 +146,7 @@ def summarise(
             "mae": _mean_std([scores["mae"] for scores in chosen]),
             "baseline_mse": _mean_std(baseline_folds.tolist()),
             "versus_baseline": paired_comparison(project_folds, baseline_folds),
+            "network_share": _mean_std([scores["network_share"] for scores in chosen]),
             "coverage_pooled": float(covered.mean()),
             "mean_width": float(np.mean(pooled_outputs[:, 2] - pooled_outputs[:, 1])),
             "predictions": len(pooled_targets),

@@ -4,9 +4,11 @@ With ~170 students, capacity hurts more than it helps, so the prediction is most
 per history length, a weighted sum of the standardised grades plus a per-group offset (the
 college effect is large). A GRU reads one term per time step (grade + group embedding) and
 adds a correction through a head that starts at zero, so it only learns what the linear path
-misses. Ensemble members are stacked along a leading dimension and run as batched matrix
-products, so the whole ensemble costs one pass with no Python loop over members or over the
-batch. Standardisation, the interval half-widths and the clamping to the grade scale all live
+misses; after training, `training.blend` scales it per history length
+(`correction_share_by_length`), to zero where plain linear regression does as well.
+Ensemble members are stacked along a leading dimension and run as batched matrix products,
+so the whole ensemble costs one pass with no Python loop over members or over the batch.
+Standardisation, the interval half-widths and the clamping to the grade scale all live
 inside the module: the service passes raw grades and group indexes (the position of a code in
 the card's `group.codes`, -1 for none or unknown).
 """
@@ -48,6 +50,9 @@ class GradeSequenceNet(nn.Module):
         self.register_buffer("grade_std", torch.tensor(grade_std, dtype=torch.float32))
         # Filled in by calibration after training; index = history length - 1.
         self.register_buffer("half_width_by_length", torch.zeros(max_history))
+        # Set by `training.blend` after training (1 until then): per history length, the
+        # share of the recurrent correction kept once the linear regression is mixed in.
+        self.register_buffer("correction_share_by_length", torch.ones(max_history))
 
         # Linear path: one row of weights per history length (a separate regression per length).
         self.linear_weight = nn.Parameter(torch.zeros(members, max_history, max_history))
@@ -170,6 +175,7 @@ class GradeSequenceNet(nn.Module):
         index = (starts[last_index] + position).unsqueeze(2).expand(members, batch, hidden_size)
         final_state = torch.cat(states, 1).gather(1, index)
         correction = (final_state * self.head_weight.unsqueeze(1)).sum(2)
+        correction = correction * self.correction_share_by_length[last_index]
         return linear + correction
 
     def forward(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:

@@ -15,7 +15,8 @@ grade x standardised; l is a student's history length.
    The K GRUs read the same inputs and never each other's state, so they are one GRU of
    width W with block-diagonal hidden weights (gates act element-wise), and the mean of their
    heads is one head: the heads side by side, divided by K. Predicting the change adds z of
-   the last grade, i.e. +1 on that grade's linear weight.
+   the last grade, i.e. +1 on that grade's linear weight. The correction's share at each
+   history length (training/blend.py) scales the head that length reads.
 2. Standardisation into the weights: a * z = (a / s) * x - a * m / s. On the linear path the
    constant depends only on l, so it joins the per-length offsets; weights past a row's own
    length only ever multiplied padding zeros in training, so zeroing them changes nothing and
@@ -193,6 +194,7 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
         "hidden_weights": hidden_weights,  # [gate, from, to]
         "new_bias": hidden_bias[2].clone(),  # the new gate's hidden bias, inside the reset
         "head": as64(trained.head_weight).reshape(width) * std / members,
+        "correction_share": as64(trained.correction_share_by_length),  # [length]: head's scale
         "unknown_offsets": offsets[unknown].clone(),  # [length]
         "group_offset_differences": offsets[:unknown] - offsets[unknown].unsqueeze(0),
         "linear_weight": linear_weight,  # [step, length]; std cancels: (w / std) * std
@@ -236,22 +238,23 @@ def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -
             rows.append(weights)
             biases.append(bias)
 
-    head = tables["head"]
+    head, share = tables["head"], tables["correction_share"]
     signs = torch.tensor(INTERVAL_SIGNS, dtype=dtype)
     # Row (length, k): the linear path for that length, plus the interval's sign k times
-    # its half-width, minus head @ 1 (the head reads g, not h).
+    # its half-width, minus that length's head @ 1 (the head reads g, not h).
     linear = torch.zeros(history, 3, groups + history, dtype=dtype)
     linear[:, :, :groups] = tables["group_offset_differences"].t().unsqueeze(1)
     linear[:, :, groups:] = tables["linear_weight"].t().unsqueeze(1)
     rows.append(linear.reshape(3 * history, groups + history))
-    offsets = tables["unknown_offsets"] - head.sum()
+    offsets = tables["unknown_offsets"] - share * head.sum()
     half_width = half_width_by_length.to(dtype)
     biases.append((offsets.unsqueeze(1) + half_width.unsqueeze(1) * signs).reshape(3 * history))
 
-    # Row (length, k) of the head reads the state after step `length`.
+    # Row (length, k) of the head reads the state after step `length`, scaled by the
+    # correction's share at that length (training/blend.py).
     head_matrix = torch.zeros(history, 3, history, width, dtype=dtype)
     for length in range(history):
-        head_matrix[length, :, length] = 2.0 * head
+        head_matrix[length, :, length] = 2.0 * share[length] * head
     new_bias = tables["new_bias"]
     return {
         "input_matrix": torch.cat(rows),

@@ -31,6 +31,7 @@ from training.evaluate import (
     SplitResult,
     cross_validation_ids,
     evaluate_split,
+    network_share_by_length,
     seed_split_ids,
 )
 from training.export import export
@@ -87,6 +88,9 @@ def train(
             "students": len(table.students),
             "train_seconds": final_seconds,
             "stopped_epochs": fit.stopped_epochs,
+            # Per history length, the network's share against plain linear regression
+            # with the group one-hot (0: the regression alone; training/blend.py).
+            "network_share_by_length": network_share_by_length(fit.network),
             "calibration_size_by_length": calibration.size_by_length,
         },
         "data_summary": table.summary(),

@@ -4,6 +4,8 @@ Adam; the derivation and its measured effect: docs/accuracy.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -32,10 +34,41 @@ def ridge_start(
     group's one-hot).
     `rows` are the standardised grades, lengths, embedding slots and standardised targets.
     """
+    penalties = Penalties(
+        strength, config.linear_l2, config.offset_l2, hidden_group=config.group_dropout
+    )
+    weight, bias, group = ridge_solution(network, rows, trained_on, penalties)
+    network.linear_weight.copy_(weight)
+    network.linear_bias.copy_(bias)
+    network.group_bias.copy_(group)
+
+
+@dataclass(frozen=True)
+class Penalties:
+    """What `ridge_solution` solves for: per-member `strength` [K] times `linear` on the grade
+    weights, `offset` on the bias and group offsets, and the share of each row's weight
+    that sees the unknown group slot instead of its own."""
+
+    strength: Tensor
+    linear: float
+    offset: float
+    hidden_group: float
+
+
+@torch.no_grad()
+def ridge_solution(
+    network: GradeSequenceNet,
+    rows: tuple[Tensor, Tensor, Tensor, Tensor],
+    trained_on: Tensor,
+    penalties: Penalties,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Per member, the float64 linear path (weights, biases, group offsets, shaped as the
+    network's parameters) minimising its weighted squared error plus `penalties`."""
     standardised, lengths, slots, targets = rows
     members, slot_count, _ = network.group_bias.shape
     row_weight = trained_on.double() / trained_on.sum(1, keepdim=True).clamp(min=1.0)
-    hide = config.group_dropout
+    hide = penalties.hidden_group
+    strength = penalties.strength
     weight = torch.zeros_like(network.linear_weight, dtype=torch.float64)
     bias = torch.zeros_like(network.linear_bias, dtype=torch.float64)
     group = torch.zeros_like(network.group_bias, dtype=torch.float64)
@@ -56,7 +89,7 @@ def ridge_start(
             weighted = share * member_weight.unsqueeze(2) * features  # [K, n, d]
             gram += weighted.transpose(1, 2) @ features
             moment += (weighted * target.unsqueeze(1)).sum(1)
-        penalty = torch.tensor([config.linear_l2] * length + [config.offset_l2] * (1 + slot_count))
+        penalty = torch.tensor([penalties.linear] * length + [penalties.offset] * (1 + slot_count))
         gram += torch.diag_embed(strength.double().unsqueeze(1) * penalty.double())
         # The SVD driver with a cut-off: the minimum-norm solution of a singular system,
         # not one with huge cancelling parts that float32 parameters would not keep.
@@ -65,9 +98,7 @@ def ridge_start(
         weight[:, length - 1, :length] = solution[:, :length]
         bias[:, length - 1] = solution[:, length]
         group[:, :, length - 1] = solution[:, length + 1 :]
-    network.linear_weight.copy_(weight)
-    network.linear_bias.copy_(bias)
-    network.group_bias.copy_(group)
+    return weight, bias, group
 
 
 def _one_hot(indexes: Tensor, classes: int) -> Tensor:

@@ -39,6 +39,8 @@ def random_network(
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
         network.half_width_by_length.copy_(torch.linspace(0.9, 0.6, history) * (high - low) / 10)
+        # Some of the correction kept at each length, none at the first (training/blend.py).
+        network.correction_share_by_length.copy_(torch.linspace(0.0, 1.0, history))
     return network.eval()
 
 

@@ -26,6 +26,7 @@ from tests.training.synthetic import (
 )
 from training.__main__ import main
 from training.evaluate import MODEL_NAMES, PROJECT_MODEL
+from training.report import verdicts
 
 
 def train(data: Path, out: Path, *extra: str) -> ModelCard:
@@ -74,6 +75,8 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
     # The half-width is the conformal quantile of the residuals' size.
     assert card.interval.half_width_by_length[4] in [abs(value) for value in residuals[4]]
     assert card.training_command.startswith("python -m training train --data ")
+    shares = card.metrics["final_fit"]["network_share_by_length"]
+    assert set(shares) == {"1", "2", "3", "4"} and all(0 <= s <= 1 for s in shares.values())
     models = card.metrics["seed_split"]["models"]
     assert set(models) == {
         "repeat last grade",
@@ -233,6 +236,7 @@ def test_evaluate_writes_every_file_with_finite_numbers(
     for scores in report["project_by_history_length"].values():
         assert {"mse", "baseline_mse", "versus_baseline", "coverage_pooled"} <= set(scores)
         assert scores["versus_baseline"]["folds"] == 2
+        assert 0.0 <= scores["network_share"]["mean"] <= 1.0
     assert report["data"]["group_label"] == "College Code"
     assert 0.0 <= report["interval"]["coverage_pooled"] <= 1.0
     numbers = numbers_in(report)
@@ -250,8 +254,24 @@ def test_evaluate_writes_every_file_with_finite_numbers(
         terminal
     )
     assert "history length 1: project RNN MSE" in terminal
+    assert "network share" in terminal
     assert "interval coverage" in terminal and "0.87-0.93 target" in terminal
     assert "<= 0.15" not in terminal
+    assert_ties_are_told_from_losses(report)
+
+
+def assert_ties_are_told_from_losses(report: dict[str, Any]) -> None:
+    """The per-length verdict: an MSE equal to the bar's up to float rounding (the fitted
+    model is that regression) is no worse; one above it by more is worse."""
+    scores = report["project_by_history_length"]["1"]
+    bar = scores["baseline_mse"]["mean"]
+    scores["mse"]["mean"] = bar * (1 + 1e-8)
+    text = "\n".join(verdicts(report))
+    assert "history length 1: project RNN MSE" in text
+    assert "is equal (to float precision) to linear regression + College Code" in text
+    assert "worse at 1" not in text
+    scores["mse"]["mean"] = bar * 1.01
+    assert "worse at 1" in "\n".join(verdicts(report))
 
 
 def test_evaluate_reads_a_long_file(tmp_path: Path, capsys) -> None:
