@@ -41,7 +41,7 @@ def blend_with_regression(
 ) -> Tensor:
     """Mix each length's regression into the trained network (in place); return the
     network's share per history length, [max_history]."""
-    members, count = trained_on.shape
+    count = trained_on.shape[1]
     # Each member's regression on its own training rows, to be scored on its held-out ones.
     per_member = regression_by_length(network, rows, trained_on)
     linear_only = copy.deepcopy(network)

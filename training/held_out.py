@@ -31,7 +31,7 @@ class HeldOutRows:
         self.weight = (torch.arange(width).unsqueeze(0) < counts.unsqueeze(1)).float()
         # Padding reads one step, so it costs no recurrent step of its own.
         padded_lengths = torch.where(self.weight > 0, lengths[self.rows], 1)
-        self.lengths = padded_lengths
+        self.lengths = padded_lengths  # [K, width], for per-length scores (training/blend.py)
         self.inputs = (standardised[self.rows], padded_lengths, slots[self.rows])
         self.targets = targets[self.rows]
 
