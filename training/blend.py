@@ -69,6 +69,12 @@ def blend_with_regression(
     return shares
 
 
+def network_share_by_length(network: GradeSequenceNet) -> dict[int, float]:
+    """History length -> the network's share in the fitted model (0: the regression)."""
+    shares = network.correction_share_by_length.tolist()
+    return {length: round(float(share), 4) for length, share in enumerate(shares, start=1)}
+
+
 def regression_by_length(
     network: GradeSequenceNet, rows: tuple[Tensor, Tensor, Tensor, Tensor], trained_on: Tensor
 ) -> tuple[Tensor, Tensor, Tensor]:

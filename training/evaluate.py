@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.model_selection import RepeatedKFold, train_test_split
 
 from training.baselines import BASELINES, GROUP_BASELINE, linear_regression_per_length
+from training.blend import network_share_by_length
 from training.config import TrainingConfig
 from training.data import (
     DataError,
@@ -33,7 +34,6 @@ from training.data import (
     prefix_samples,
 )
 from training.fit import predict, train_project_model
-from training.network import GradeSequenceNet
 
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
@@ -96,12 +96,6 @@ def evaluate_split(
         residuals_by_length=calibration.residuals_by_length,
         network_share_by_length=network_share_by_length(fit.network),
     )
-
-
-def network_share_by_length(network: GradeSequenceNet) -> dict[int, float]:
-    """History length -> the network's share in the fitted model (0: the regression)."""
-    shares = network.correction_share_by_length.tolist()
-    return {length: round(float(share), 4) for length, share in enumerate(shares, start=1)}
 
 
 def seed_split_ids(table: StudentTable) -> list[int]:

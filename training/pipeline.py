@@ -18,6 +18,7 @@ from app.model.card import GroupSpec, ModelCard
 from training.advice_eval import advice_sections, card_summaries, chosen_cutoffs
 from training.advice_plots import write_advice_plots
 from training.baselines import GROUP_BASELINE
+from training.blend import network_share_by_length
 from training.config import TrainingConfig
 from training.data import (
     DataOptions,
@@ -31,7 +32,6 @@ from training.evaluate import (
     SplitResult,
     cross_validation_ids,
     evaluate_split,
-    network_share_by_length,
     seed_split_ids,
 )
 from training.export import export
