@@ -22,6 +22,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.runtime-installed
 
+# The page's JavaScript tools (ESLint; tests run on Node's own runner), as package-lock.json pins them.
+node_modules/.installed: package-lock.json
+	npm ci --no-fund --no-audit
+	touch $@
+lint: node_modules/.installed
+
 serve: $(VENV)/.runtime-installed
 	@echo "Serving on http://$(HOST):$(PORT)  (docs: http://$(HOST):$(PORT)/docs, page: http://$(HOST):$(PORT)/)"
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
@@ -29,8 +35,10 @@ serve: $(VENV)/.runtime-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint app/static tests/js eslint.config.js
 
 test: lint
+	node --test tests/js/
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
@@ -72,4 +80,4 @@ docker-check:
 	bash scripts/docker-check.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache reports
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports node_modules

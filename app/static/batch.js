@@ -5,18 +5,14 @@ import { callApi } from "./api.js";
 import { buildCohort, hideCohort, showCohort } from "./cohort.js";
 import { describeRowError, resultsCsv, studentsFromCsv } from "./csv.js";
 import { askForRisk } from "./risk.js";
+import { $, listInto } from "./dom.js";
 
 const BATCH_CHUNK = 500; // well under the server's default CGPA_MAX_BATCH of 1000
 const SHOWN_PROBLEMS = 20; // a long list of typos helps nobody; fix these and upload again
-const $ = (id) => document.getElementById(id);
 
 function batchReport(message, errors = []) {
   $("batch-message").textContent = message;
-  $("batch-errors").replaceChildren(...errors.map((text) => {
-    const item = document.createElement("li");
-    item.textContent = text;
-    return item;
-  }));
+  listInto($("batch-errors"), errors);
 }
 
 /** The cut-off is one value sent with every student: its message belongs once under its

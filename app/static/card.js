@@ -2,7 +2,8 @@
 // the longest history, the group column's name and codes. Nothing here assumes one
 // institution's data, so a card trained on a 0-4 scale with "Programme" codes reads right.
 
-const $ = (id) => document.getElementById(id);
+import { $ } from "./dom.js";
+
 const DASH = "\u2013";
 
 /** "0–10": the scale as people write it. */
@@ -39,7 +40,7 @@ export function codeOf(value, card) {
   return card.group.codes.find((code) => String(code) === value) ?? value;
 }
 
-function code(text) {
+function codeElement(text) {
   const element = document.createElement("code");
   element.textContent = text;
   return element;
@@ -53,10 +54,10 @@ function describeCsvColumns(card) {
     ? Array.from({ length: count }, (_, i) => ordinal(i + 1))
     : [ordinal(1), ordinal(2), "\u2026", ordinal(count)];
   const parts = ["One student per row, with grade columns "];
-  names.forEach((name, i) => parts.push(...(i ? [", "] : []), name === "\u2026" ? name : code(name)));
-  parts.push(" (or ", code("Sem 1"), ", ", code("Sem 2"), " \u2026 or ", code("Term 1"), " \u2026), on the ",
+  names.forEach((name, i) => parts.push(...(i ? [", "] : []), name === "\u2026" ? name : codeElement(name)));
+  parts.push(" (or ", codeElement("Sem 1"), ", ", codeElement("Sem 2"), " \u2026 or ", codeElement("Term 1"), " \u2026), on the ",
     `${scaleText(card)} scale; fewer than ${count} is fine, and a blank cell ends a student's history.`);
-  if (card.group.column !== null) parts.push(" An optional column ", code(card.group.column), ` gives the ${card.group.label}.`);
+  if (card.group.column !== null) parts.push(" An optional column ", codeElement(card.group.column), ` gives the ${card.group.label}.`);
   parts.push(" Comma, semicolon or tab separated. The forecasts are shown below and can be downloaded as the same file with columns added.");
   $("csv-help").replaceChildren(...parts);
 }

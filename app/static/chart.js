@@ -1,17 +1,10 @@
 // The forecast as a picture, in plain SVG: past semesters as a line, the forecast as a point
 // with an error bar for its interval.
 
-const SVG = "http://www.w3.org/2000/svg";
+import { addSvg as add } from "./dom.js";
+
 const MARGIN = { top: 16, right: 24, bottom: 40, left: 44 };
 const HEIGHT = 260;
-
-function add(parent, name, attributes = {}, text = "") {
-  const element = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-  if (text) element.textContent = text;
-  parent.appendChild(element);
-  return element;
-}
 
 /** A round step near `size`: 1, 2 or 5 times a power of ten. */
 function niceStep(size) {

@@ -3,8 +3,8 @@
 // counted per group. The download (csv.js resultsCsv) carries the same columns.
 
 import { percentText } from "./risk.js";
+import { $ } from "./dom.js";
 
-const $ = (id) => document.getElementById(id);
 const FLAG_AT = 0.5; // a student is flagged when falling below the cut-off is the likelier outcome
 // Columns that name a student, shown first so an advisor can tell the rows apart.
 const IDENTITY = /(^|[^a-z])(name|roll|id|student)([^a-z]|$)/i; // "Name", "Roll no.", "student_id"

@@ -3,8 +3,8 @@
 // SVG, and one plain sentence naming the biggest push up and down.
 
 import { inputName } from "./card.js";
+import { addSvg as add } from "./dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const ROW = 30;
 const PAD = { top: 8, bottom: 26, value: 48 }; // `value`: room for "+0.45" past a bar's end
 const CHAR = 7.2; // an average 12px system-font character, to fit the labels' column
@@ -13,14 +13,6 @@ const SHOWN = 0.005; // what rounds to 0.00 moved nothing worth saying
 // A contribution that rounds to zero is shown unsigned: "\u22120.00" would claim a direction.
 const signed = (value) =>
   Math.abs(value) < SHOWN ? "0.00" : `${value > 0 ? "+" : "\u2212"}${Math.abs(value).toFixed(2)}`;
-
-function add(parent, name, attributes = {}, text = "") {
-  const element = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-  if (text) element.textContent = text;
-  parent.appendChild(element);
-  return element;
-}
 
 /** Each contribution with the name the page uses for its input. */
 function named(explanation, card, student) {

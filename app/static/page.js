@@ -9,9 +9,9 @@ import { drawChart } from "./chart.js";
 import { drawExplanation, explanationSentence } from "./explain.js";
 import { historyFrom } from "./history.js";
 import { askForRisk, showRisk } from "./risk.js";
+import { $, listInto } from "./dom.js";
 
 const FIRST_SEMESTERS = 4;
-const $ = (id) => document.getElementById(id);
 let card = null;
 
 function showKeyNeeded(message) {
@@ -79,14 +79,6 @@ function clearErrors() {
 }
 
 // ---- one student --------------------------------------------------------------------------
-
-function listInto(list, texts) {
-  list.replaceChildren(...texts.map((text) => {
-    const item = document.createElement("li");
-    item.textContent = text;
-    return item;
-  }));
-}
 
 /** On a phone the result sits below the form: bring it into view, or a person who pressed
  * Predict sees nothing change and thinks nothing happened. */

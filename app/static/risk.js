@@ -2,8 +2,8 @@
 // (its conformal predictive distribution); the page only words it and draws it.
 
 import { readNumber } from "./history.js";
+import { addSvg as add } from "./dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const BAR = { width: 300, height: 18 };
 
 /** The cut-off to send: undefined when the field is empty, a number, or the text as typed
@@ -32,13 +32,6 @@ export function percentText(probability) {
 
 export function riskWords(risk) {
   return `${percentText(risk.probability)} chance of falling below ${risk.below}`;
-}
-
-function add(parent, name, attributes = {}) {
-  const element = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-  parent.appendChild(element);
-  return element;
 }
 
 /** A bar the width of the chance: drawn in SVG attributes, as the page's policy forbids inline
