@@ -174,8 +174,35 @@ class Prediction(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="E.g. that the college was unknown to the model."
     )
+    warning_details: list[WarningDetail] | None = Field(
+        None,
+        description="Present only when `warnings` is not empty: one entry per warning, in "
+        "the same order, with a code and the fields it is about, for clients that act on a "
+        "warning rather than show its sentence.",
+    )
     risk: Risk | None = Field(None, description="Present when a cut-off was asked for.")
     explanation: Explanation | None = Field(None, description="Present when asked for.")
+
+
+# The closed set of warning codes an answer's `warning_details` may carry (README, API section).
+WarningCode = Literal["unknown_group", "unusual_grades"]
+UNKNOWN_GROUP: WarningCode = "unknown_group"
+UNUSUAL_GRADES: WarningCode = "unusual_grades"
+
+
+class WarningDetail(BaseModel):
+    code: WarningCode = Field(
+        description="`unknown_group`: the group code (`college_code`) is not one the model was "
+        "trained with, so it was predicted with the unknown-group slot. `unusual_grades`: "
+        "the grades in `fields` are outside those the model saw in training at that "
+        "semester, so the forecast is an extrapolation."
+    )
+    fields: list[str] = Field(
+        min_length=1,
+        description="The student's fields the warning is about, named as in the request: "
+        "`college_code`, `grades[i]` (0 = the first semester).",
+    )
+    message: str = Field(description="The warning's sentence, as in `warnings`.")
 
 
 class Risk(BaseModel):

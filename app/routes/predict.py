@@ -16,7 +16,15 @@ from app.api.advice import add_advice
 from app.api.openapi import json_body
 from app.api.request_path import Call, Route, answer
 from app.api.responses import FastJSONResponse
-from app.api.schemas import BatchPrediction, ErrorResponse, Prediction, RequestModels
+from app.api.schemas import (
+    UNKNOWN_GROUP,
+    UNUSUAL_GRADES,
+    BatchPrediction,
+    ErrorResponse,
+    Prediction,
+    RequestModels,
+    WarningCode,
+)
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
 from app.model.predictor import Forecast, Predictor
@@ -46,14 +54,30 @@ def render(
             "interval": {"low": forecast.low, "high": forecast.high, "level": level},
             "semester": forecast.semester,
             "model_version": version,
-            "warnings": [] if forecast.college_known is not False else [unknown_college(code)],
+            "warnings": [],
         }
-        for forecast, code in zip(forecasts, college_codes, strict=True)
+        for forecast in forecasts
     ]
-    for reply, forecast, history in zip(answers, forecasts, histories, strict=True):
+    for reply, forecast, history, code in zip(
+        answers, forecasts, histories, college_codes, strict=True
+    ):
+        if forecast.college_known is False:
+            warn(reply, UNKNOWN_GROUP, ["college_code"], unknown_college(code))
         if forecast.unusual:
-            reply["warnings"].append(unusual_grades(forecast.unusual, history, predictor))
+            fields = [f"grades[{at}]" for at in forecast.unusual]
+            warn(
+                reply, UNUSUAL_GRADES, fields, unusual_grades(forecast.unusual, history, predictor)
+            )
     return answers
+
+
+def warn(reply: dict, code: WarningCode, fields: list[str], message: str) -> None:
+    """Adds a warning: its sentence to `warnings` (what clients always read) and, beside it in
+    the same order, its code and fields to `warning_details`, which only a warned answer has,
+    so an answer without warnings is byte for byte what it always was."""
+    reply["warnings"].append(message)
+    detail = {"code": code, "fields": fields, "message": message}
+    reply.setdefault("warning_details", []).append(detail)
 
 
 EXTRAPOLATION = (
