@@ -25,16 +25,6 @@ export function inputName(input, card) {
   return input === "college_code" ? card.group.label : input;
 }
 
-/** A warning from the API in the page's words: its leading field name ("grades[0]: ...",
- * "college_code 999 is ...") becomes the name the person sees beside the field. */
-export function readableWarning(text, card) {
-  const match = /^(grades\[\d+\]|college_code)(: | )(.*)$/s.exec(text);
-  if (!match) return text;
-  const [, input, separator, rest] = match;
-  const sentence = separator === ": " ? `${rest.charAt(0).toUpperCase()}${rest.slice(1)}` : rest;
-  return `${inputName(input, card)}${separator}${sentence}${/[.!?]$/.test(rest) ? "" : "."}`;
-}
-
 /** The code as the card types it (a number for integer codes), from a picker's text value. */
 export function codeOf(value, card) {
   return card.group.codes.find((code) => String(code) === value) ?? value;

@@ -3,6 +3,7 @@
 // counted per group. The download (csv.js resultsCsv) carries the same columns.
 
 import { percentText } from "./risk.js";
+import { warningTexts } from "./warnings.js";
 import { $ } from "./dom.js";
 
 const FLAG_AT = 0.5; // a student is flagged when falling below the cut-off is the likelier outcome
@@ -26,7 +27,7 @@ export function buildCohort(parsed, predictions, card) {
       line, name, group: code ?? null, semester: p.semester, forecast: p.predicted_cgpa,
       low: p.interval.low, high: p.interval.high, below: p.risk ? p.risk.below : null,
       risk: probability, flagged: withRisk ? probability !== null && probability >= FLAG_AT : null,
-      warnings: p.warnings,
+      warnings: warningTexts(p, card, parsed.students[i]),
     };
   });
   const columns = ["predicted_cgpa", "interval_low", "interval_high", "semester"];

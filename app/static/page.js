@@ -4,11 +4,12 @@
 
 import { callApi } from "./api.js";
 import { setUpBatch } from "./batch.js";
-import { applyCard, codeOf, readableWarning, scaleText } from "./card.js";
+import { applyCard, codeOf, scaleText } from "./card.js";
 import { drawChart } from "./chart.js";
 import { drawExplanation, explanationSentence } from "./explain.js";
 import { historyFrom } from "./history.js";
 import { askForRisk, showRisk } from "./risk.js";
+import { warningTexts } from "./warnings.js";
 import { $, listInto } from "./dom.js";
 
 const FIRST_SEMESTERS = 4;
@@ -104,7 +105,7 @@ function showResult(student, prediction) {
     `${prediction.semester} (on the ${scaleText(card)} scale). Its ${percent}% interval runs ` +
     `from ${low.toFixed(2)} to ${high.toFixed(2)}: the real grade should land inside such an ` +
     `interval for about ${percent}% of students.`;
-  const warnings = prediction.warnings.map((text) => readableWarning(text, card));
+  const warnings = warningTexts(prediction, card, student);
   $("result-warnings-block").hidden = warnings.length === 0;
   listInto($("result-warnings"), warnings);
   showRisk($("risk"), $("risk-words"), $("risk-bar"), prediction);
