@@ -1,6 +1,8 @@
 // CSV in and out, and the mapping between CSV lines and the API's `students[i]...` fields.
 // It reads the wide files the training loader reads (training/data/wide.py, reading.py): the
-// delimiter sniffed from the header, ordinal term columns, quoted numbers, the group column.
+// delimiter sniffed from the header, ordinal term columns, quoted numbers, missing markers,
+// rows as wide as the header, the group column. tests/fixtures/csv holds the cases both
+// readers are tested on, against the same expected results.
 
 import { historyFrom } from "./history.js";
 
@@ -8,7 +10,20 @@ import { historyFrom } from "./history.js";
 const ORDINAL = /^(?:(\d+)\s*(?:st|nd|rd|th)(?:\s*(?:sem|semester|term))?|(?:sem|semester|term|t)\s*[-_.#]?\s*(\d+))$/;
 const SNIFFED = [",", ";", "\t"];
 const BLANK_CELL_HINT = " (the cell is blank; only the cells after a student's last grade may be)";
+// Cells that mean "no value", as training reads them (training/data/reading.py).
+const MISSING = new Set(["", "na", "n/a", "nan", "none", "null", "-"]);
+const DELIMITER_NAMES = { ",": "','", ";": "';'", "\t": "tab" };
 const normalise = (name) => name.trim().toLowerCase().replace(/\s+/g, " ");
+const isMissing = (cell) => MISSING.has((cell ?? "").trim().toLowerCase());
+const present = (cell) => (isMissing(cell) ? "" : cell);
+
+/** A file this page cannot read, with the line of the file that shows why. */
+export class CsvError extends Error {
+  constructor(line, message) {
+    super(message);
+    this.line = line;
+  }
+}
 
 /** The one of `,` `;` tab that splits the header line most often outside quotes; `,` when
  * none does (a one-column file). Ties go to the first, as in training. */
@@ -62,12 +77,12 @@ function gradeColumnsOf(header, names) {
     .map((column) => ({ ...column, number: Number(column.match[1] ?? column.match[2]) }))
     .sort((a, b) => a.number - b.number);
   if (found.length === 0) {
-    throw new Error("No grade columns found: the first row should name them 1st, 2nd, 3rd ... " +
+    throw new CsvError(header.line, "No grade columns found: the first row should name them 1st, 2nd, 3rd ... " +
       "(or Sem 1, Sem 2 ... or Term 1, Term 2 ...).");
   }
   if (found.some((column, position) => column.number !== position + 1)) {
     const labels = found.map((column) => column.label).join(", ");
-    throw new Error(`The grade columns must be numbered 1, 2, 3 ... once each, without gaps; the file has ${labels}.`);
+    throw new CsvError(header.line, `The grade columns must be numbered 1, 2, 3 ... once each, without gaps; the file has ${labels}.`);
   }
   return found;
 }
@@ -85,7 +100,14 @@ export function codeFrom(text, card) {
 export function studentsFromCsv(text, card) {
   const delimiter = sniffDelimiter(text);
   const [header, ...rows] = parseCsv(text, delimiter);
-  if (!header) throw new Error("The file is empty.");
+  if (!header) throw new CsvError(null, "The file is empty.");
+  // A row wider or narrower than the header is most often a delimiter inside an unquoted cell
+  // (a decimal comma): its cells would land under the wrong columns.
+  const ragged = rows.find((row) => row.cells.length !== header.cells.length);
+  if (ragged) {
+    throw new CsvError(ragged.line, `Line ${ragged.line} has ${ragged.cells.length} fields, the header has ` +
+      `${header.cells.length} (the file is read as ${DELIMITER_NAMES[delimiter]} separated).`);
+  }
   const names = header.cells.map(normalise);
   const ordinals = gradeColumnsOf(header, names);
   const gradeColumns = ordinals.slice(0, card.max_history);
@@ -95,8 +117,8 @@ export function studentsFromCsv(text, card) {
   const groupIndex = card.group.column === null ? -1
     : names.findIndex((name, index) => groupNames.includes(name) && !ordinals.some((c) => c.index === index));
   const students = rows.map(({ cells }) => {
-    const student = { grades: historyFrom(gradeColumns.map((c) => cells[c.index] ?? "")) };
-    const code = (cells[groupIndex] ?? "").trim();
+    const student = { grades: historyFrom(gradeColumns.map((c) => present(cells[c.index]))) };
+    const code = present(cells[groupIndex]).trim();
     if (groupIndex >= 0 && code !== "") student.college_code = codeFrom(code, card);
     return student;
   });
@@ -112,7 +134,7 @@ export function describeRowError(parsed, detail, offset) {
   if (match[2] === "grades" && match[3] !== undefined) {
     const column = parsed.gradeColumns[Number(match[3])];
     where = `, column ${column?.label ?? match[3]}`;
-    if (column && (cells[column.index] ?? "").trim() === "") hint = BLANK_CELL_HINT;
+    if (column && isMissing(cells[column.index])) hint = BLANK_CELL_HINT;
   } else if (match[2] === "college_code") {
     where = `, column ${parsed.header.cells[parsed.groupIndex].trim()}`;
   } else if (match[2]) {
@@ -124,11 +146,9 @@ export function describeRowError(parsed, detail, offset) {
 /** The input file with the cohort table's columns added to every line, in the file's own
  * delimiter, so it opens in the same spreadsheet the same way. */
 export function resultsCsv(parsed, cohort) {
-  const width = parsed.header.cells.length;
-  // Every line gets exactly the header's width, so the added columns line up under their names.
-  const pad = (cells) => [...cells, ...Array(width).fill("")].slice(0, width);
+  // Every row is as wide as the header (studentsFromCsv), so the added columns line up.
   return toCsv([
-    [...pad(parsed.header.cells), ...cohort.columns],
-    ...parsed.rows.map(({ cells }, i) => [...pad(cells), ...cohort.cells(i)]),
+    [...parsed.header.cells, ...cohort.columns],
+    ...parsed.rows.map(({ cells }, i) => [...cells, ...cohort.cells(i)]),
   ], parsed.delimiter);
 }
