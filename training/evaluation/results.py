@@ -18,6 +18,11 @@ MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
 PER_LENGTH_BASELINE = GROUP_BASELINE + ", per history length"
 
 
+def mean_and_std(values: list[float]) -> dict[str, float]:
+    """A score over folds as the report writes it."""
+    return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+
+
 @dataclass
 class SplitResult:
     """Everything scored on one test part."""

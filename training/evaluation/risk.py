@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from app.model.risk import RiskModel
 from training.data import DataError, Samples, StudentTable, complete_student_ids, final_samples
 from training.evaluation.baselines import _group_one_hot
-from training.evaluation.results import PROJECT_MODEL, SplitResult
+from training.evaluation.results import PROJECT_MODEL, SplitResult, mean_and_std
 
 DEFAULT_PERCENTILES = (20, 35)
 # A student is flagged when the risk is this or more: the page's flag (README, "risk of 50%
@@ -151,10 +151,6 @@ def reliability(probabilities: np.ndarray, outcomes: np.ndarray) -> list[dict[st
     return rows
 
 
-def _mean_std(values: list[float]) -> dict[str, float]:
-    return {"mean": float(np.mean(values)), "std": float(np.std(values))}
-
-
 def summarise_risk(risks: list[SplitRisk], source: str) -> dict[str, Any]:
     """Per cut-off: Brier ours and logistic (mean ± std over folds), the base rate, the
     paired difference, the verdict against BRIER_MARGIN, and pooled reliability bins."""
@@ -173,8 +169,8 @@ def summarise_risk(risks: list[SplitRisk], source: str) -> dict[str, Any]:
                 "cutoff": cutoff,
                 "base_rate": base_rate,
                 "predictions": len(below),
-                "brier": _mean_std(ours.tolist()),
-                "logistic_brier": _mean_std(theirs.tolist()),
+                "brier": mean_and_std(ours.tolist()),
+                "logistic_brier": mean_and_std(theirs.tolist()),
                 # The Brier score of always answering the (pooled) base rate: the score a
                 # forecaster that knows nothing about the student gets.
                 "constant_rate_brier": base_rate * (1 - base_rate),

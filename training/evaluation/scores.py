@@ -12,7 +12,13 @@ import numpy as np
 
 from training.config import TrainingConfig
 from training.data import StudentTable
-from training.evaluation.results import MODEL_NAMES, PER_LENGTH_BASELINE, PROJECT_MODEL, SplitResult
+from training.evaluation.results import (
+    MODEL_NAMES,
+    PER_LENGTH_BASELINE,
+    PROJECT_MODEL,
+    SplitResult,
+    mean_and_std,
+)
 
 REGRESSION_KEYS = ["mse", "mae", "rmse", "r2", "train_seconds"]
 
@@ -77,10 +83,6 @@ def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
     return scores
 
 
-def _mean_std(values: list[float]) -> dict[str, float]:
-    return {"mean": float(np.mean(values)), "std": float(np.std(values))}
-
-
 def paired_comparison(project: np.ndarray, other: np.ndarray) -> dict[str, float]:
     """The project's MSE against another model's, fold by fold on identical folds."""
     difference = project - other
@@ -109,7 +111,7 @@ def summarise(
     for name in MODEL_NAMES:
         keys = REGRESSION_KEYS + (["coverage", "mean_width"] if name == PROJECT_MODEL else [])
         cross_validation[name] = {
-            key: _mean_std([fold[name][key] for fold in evaluation.folds]) for key in keys
+            key: mean_and_std([fold[name][key] for fold in evaluation.folds]) for key in keys
         }
 
     project_mse = np.array([fold[PROJECT_MODEL]["mse"] for fold in evaluation.folds])
@@ -142,11 +144,11 @@ def summarise(
         project_folds = np.array([scores["mse"] for scores in chosen])
         baseline_folds = np.array([scores["baseline_mse"] for scores in chosen])
         by_length[length] = {
-            "mse": _mean_std(project_folds.tolist()),
-            "mae": _mean_std([scores["mae"] for scores in chosen]),
-            "baseline_mse": _mean_std(baseline_folds.tolist()),
+            "mse": mean_and_std(project_folds.tolist()),
+            "mae": mean_and_std([scores["mae"] for scores in chosen]),
+            "baseline_mse": mean_and_std(baseline_folds.tolist()),
             "versus_baseline": paired_comparison(project_folds, baseline_folds),
-            "network_share": _mean_std([scores["network_share"] for scores in chosen]),
+            "network_share": mean_and_std([scores["network_share"] for scores in chosen]),
             "coverage_pooled": float(covered.mean()),
             "mean_width": float(np.mean(pooled_outputs[:, 2] - pooled_outputs[:, 1])),
             "predictions": len(pooled_targets),

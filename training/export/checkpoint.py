@@ -51,7 +51,7 @@ def golden_inputs(
 ) -> list[GoldenInput]:
     """A four-grade history with a known group, the shortest, a middle one, unknown and
     missing groups, and the longest history the model takes."""
-    common = 165 if 165 in codes else (codes[0] if codes else None)
+    known = codes[0] if codes else None
     unknown = _unknown_code(codes)
     low, high = scale
 
@@ -60,12 +60,12 @@ def golden_inputs(
 
     longest = [_BASE[i % len(_BASE)] for i in range(max_history)]
     chosen = [
-        GoldenInput(on_scale(*_BASE[:4]), common),
-        GoldenInput(on_scale(6.5), common),
-        GoldenInput(on_scale(5.8, 6.2, 6.0), common),
+        GoldenInput(on_scale(*_BASE[:4]), known),
+        GoldenInput(on_scale(6.5), known),
+        GoldenInput(on_scale(5.8, 6.2, 6.0), known),
         GoldenInput(on_scale(7.5, 7.0), unknown),
         GoldenInput(on_scale(8.4, 8.1, 7.6), None),
-        GoldenInput(on_scale(*longest), common),
+        GoldenInput(on_scale(*longest), known),
     ]
     unique: list[GoldenInput] = []
     for example in chosen:

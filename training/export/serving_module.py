@@ -36,7 +36,7 @@ grade x standardised; l is a student's history length.
    length the linear prediction with the interval's half-width (which depends on l only)
    subtracted and added. The student's three rows are gathered by length, then clamped, the
    order `GradeSequenceNet.forward` uses too.
-5. tanh as a sigmoid (tanh costs several sigmoids per element in this torch build). As
+5. tanh as a sigmoid (tanh is dearer per element than a sigmoid; docs/performance.md). As
    tanh(a) = 2 sigmoid(2a) - 1, the state carried is g = (h + 1) / 2. With h = 2g - 1:
    U h + b = 2U g + (b - U 1), so hidden weights double and their row sums move into the
    biases; the candidate's (n + 1) / 2 = sigmoid(2 i_n + r * (4 U_n g + 2 (b_n - U_n 1)));

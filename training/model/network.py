@@ -1,6 +1,6 @@
 """The project's model: a linear path plus a small GRU correction, as a seed ensemble in one module.
 
-With ~170 students, capacity hurts more than it helps, so the prediction is mostly linear:
+On a few hundred students, capacity hurts more than it helps, so the prediction is mostly linear:
 per history length, a weighted sum of the standardised grades plus a per-group offset (the
 college effect is large). A GRU reads one term per time step (grade + group embedding) and
 adds a correction through a head that starts at zero, so it only learns what the linear path

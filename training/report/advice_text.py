@@ -60,11 +60,6 @@ def risk_verdicts(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def fairness_sentences(report: dict[str, Any]) -> list[str]:
-    fair = report.get("fairness")
-    return list(fair["differences"]) if fair else []
-
-
 def _fairness_heading(fair: dict[str, Any]) -> str:
     return (
         f"by group, pooled over {fair['predictions']} test predictions; at the cut-off "
