@@ -45,8 +45,8 @@ class StockGruPredictor(nn.Module):
         super().__init__()
         with torch.no_grad():
             tables = fold_ensemble(trained)
-            history, groups = trained.max_history, trained.group_count
-            width = tables["new_bias"].numel()
+            shape = trained.shape
+            history, groups, width = shape.max_history, shape.groups, shape.folded_width
             self.gru = nn.GRU(1 + groups, width, batch_first=True).double()
             self.gru.weight_ih_l0.copy_(
                 torch.cat(

@@ -54,9 +54,30 @@ import torch
 from torch import Tensor, nn
 
 from training.model.network import GradeSequenceNet
+from training.model.shape import GATES, fold_problems
 
 # Output columns: the prediction, then the interval's low and high end.
 INTERVAL_SIGNS = (0.0, -1.0, 1.0)
+# Every parameter `fold_ensemble` reads. A parameter the network has and this does not name
+# would be left out of the served model, so `fold_ensemble` refuses such a network.
+FOLDED_PARAMETERS = frozenset(
+    {
+        "linear_weight",
+        "linear_bias",
+        "group_bias",
+        "group_embedding",
+        "grade_input_weight",
+        "group_input_weight",
+        "hidden_weight",
+        "input_bias",
+        "hidden_bias",
+        "head_weight",
+    }
+)
+
+
+class NotFoldable(ValueError):
+    """The trained network breaks a precondition of the fold's rewrites."""
 
 
 class CompactGradePredictor(nn.Module):
@@ -76,7 +97,7 @@ class CompactGradePredictor(nn.Module):
             self.register_buffer(name, value.contiguous())
         self.max_history: int = trained.max_history
         self.groups: int = trained.group_count
-        self.hidden_width: int = tables["new_bias"].numel()
+        self.hidden_width: int = trained.shape.folded_width
         # How `input_matrix @ inputs` splits: per step [reset; update] and new gate, then
         # the per-length linear rows.
         self.split_sizes = [2 * self.hidden_width, self.hidden_width] * (self.max_history) + [
@@ -137,9 +158,17 @@ def compact_module(trained: GradeSequenceNet) -> torch.jit.ScriptModule:
 def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
     """Rewrites 1-3 of the module docstring: the ensemble as one GRU of width K * H and
     one linear path, in float64 and raw grade units, with a group as a table row."""
-    members, hidden = trained.head_weight.shape
-    width = members * hidden
-    history = trained.max_history
+    problems = fold_problems(trained, trained.shape, FOLDED_PARAMETERS)
+    if problems:
+        raise NotFoldable(
+            "the serving module cannot fold this GradeSequenceNet exactly: "
+            + "; ".join(problems)
+            + " (shapes: training/model/shape.py; the fold: training/export/serving_module.py)"
+        )
+    shape = trained.shape
+    members, hidden, width = shape.members, shape.hidden, shape.folded_width
+    gates = len(GATES)
+    history = shape.max_history
     mean = float(trained.grade_mean)
     std = float(trained.grade_std)
 
@@ -148,13 +177,13 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
 
     def by_gate(per_member: Tensor) -> Tensor:
         """[K, 3H, ...] in torch's (reset, update, new) layout -> [3, K*H, ...] gate-major."""
-        gates = as64(per_member).reshape(members, 3, hidden, *per_member.shape[2:])
-        return gates.transpose(0, 1).reshape(3, width, *per_member.shape[2:])
+        by_member = as64(per_member).reshape(members, gates, hidden, *per_member.shape[2:])
+        return by_member.transpose(0, 1).reshape(gates, width, *per_member.shape[2:])
 
     # Hidden-to-hidden weights: block diagonal, so members never see each other's state.
     # Stored as [gate, from, to] so that `hidden @ weights[gate]` is the product.
-    hidden_weights = torch.zeros(3, width, width, dtype=torch.float64)
-    gate_hidden = as64(trained.hidden_weight).reshape(members, 3, hidden, hidden)
+    hidden_weights = torch.zeros(gates, width, width, dtype=torch.float64)
+    gate_hidden = as64(trained.hidden_weight).reshape(members, gates, hidden, hidden)
     for member in range(members):
         block = slice(member * hidden, (member + 1) * hidden)
         hidden_weights[:, block, block] = gate_hidden[member].transpose(1, 2)
@@ -168,12 +197,12 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
     )
     from_group = from_group + as64(trained.input_bias).unsqueeze(0)  # [slots, K, 3H]
     slots = from_group.shape[0]
-    gate_rows = from_group.reshape(slots, members, 3, hidden).transpose(1, 2)
-    gate_rows = gate_rows.reshape(slots, 3, width).clone()
+    gate_rows = from_group.reshape(slots, members, gates, hidden).transpose(1, 2)
+    gate_rows = gate_rows.reshape(slots, gates, width).clone()
     gate_rows[:, :2] += hidden_bias[:2].unsqueeze(0)
     grade_gates = by_gate(trained.grade_input_weight)  # [3, width], weight on z
     gate_rows = gate_rows - grade_gates.unsqueeze(0) * mean / std
-    gate_rows = gate_rows.reshape(slots, 3 * width)
+    gate_rows = gate_rows.reshape(slots, gates * width)
 
     # Linear path averaged over members (z units), then to raw units; predicting the change
     # is +1 on the last grade's weight. Weights past a row's own length are never used
@@ -186,11 +215,11 @@ def fold_ensemble(trained: GradeSequenceNet) -> dict[str, Tensor]:
     offsets = mean + std * (offsets - linear.sum(1).unsqueeze(0) * mean / std)  # [slots, length]
     linear_weight = linear.t().clone()  # [step, length - 1]: raw grades @ this
 
-    unknown = trained.unknown_slot
+    unknown = shape.unknown_slot
     return {
         "unknown_gates": gate_rows[unknown].clone(),  # [3W]
         "group_gate_differences": gate_rows[:unknown] - gate_rows[unknown].unsqueeze(0),
-        "grade_gates": (grade_gates / std).reshape(3 * width),
+        "grade_gates": (grade_gates / std).reshape(gates * width),
         "hidden_weights": hidden_weights,  # [gate, from, to]
         "new_bias": hidden_bias[2].clone(),  # the new gate's hidden bias, inside the reset
         "head": as64(trained.head_weight).reshape(width) * std / members,

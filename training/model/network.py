@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from training.config import TrainingConfig
+from training.model.shape import NetworkShape
 
 
 class GradeSequenceNet(nn.Module):
@@ -34,17 +35,21 @@ class GradeSequenceNet(nn.Module):
         scale: tuple[float, float] = (0.0, 10.0),
     ) -> None:
         super().__init__()
-        members = config.ensemble_size
-        hidden = config.hidden_size
-        embedding = config.group_embedding_size
-        slots = group_count + 1  # the last slot is "unknown / not given"
+        self.shape = NetworkShape(
+            members=config.ensemble_size,
+            hidden=config.hidden_size,
+            embedding=config.group_embedding_size,
+            groups=group_count,
+            max_history=max_history,
+        )
+        sizes = self.shape.parameters()
 
         self.max_history: int = max_history
         # Attributes, not module globals: TorchScript cannot close over Python floats.
         self.grade_floor: float = float(scale[0])
         self.grade_ceiling: float = float(scale[1])
         self.group_count: int = group_count
-        self.unknown_slot: int = group_count
+        self.unknown_slot: int = self.shape.unknown_slot
         self.predict_change: bool = config.predict_change
         self.register_buffer("grade_mean", torch.tensor(grade_mean, dtype=torch.float32))
         self.register_buffer("grade_std", torch.tensor(grade_std, dtype=torch.float32))
@@ -55,22 +60,23 @@ class GradeSequenceNet(nn.Module):
         self.register_buffer("correction_share_by_length", torch.ones(max_history))
 
         # Linear path: one row of weights per history length (a separate regression per length).
-        self.linear_weight = nn.Parameter(torch.zeros(members, max_history, max_history))
-        self.linear_bias = nn.Parameter(torch.zeros(members, max_history))
+        self.linear_weight = nn.Parameter(torch.zeros(sizes["linear_weight"]))
+        self.linear_bias = nn.Parameter(torch.zeros(sizes["linear_bias"]))
         # Per group AND history length: a college's effect differs by term (the target of a
         # length-k history is term k + 1).
-        self.group_bias = nn.Parameter(torch.zeros(members, slots, max_history))
+        self.group_bias = nn.Parameter(torch.zeros(sizes["group_bias"]))
 
         # Recurrent correction. Same gate layout and initialisation range as torch.nn.GRU.
-        bound = 1.0 / math.sqrt(hidden)
-        self.group_embedding = nn.Parameter(torch.randn(members, slots, embedding) * 0.1)
-        self.grade_input_weight = nn.Parameter(_uniform((members, 3 * hidden), bound))
-        self.group_input_weight = nn.Parameter(_uniform((members, 3 * hidden, embedding), bound))
-        self.hidden_weight = nn.Parameter(_uniform((members, 3 * hidden, hidden), bound))
-        self.input_bias = nn.Parameter(_uniform((members, 3 * hidden), bound))
-        self.hidden_bias = nn.Parameter(_uniform((members, 3 * hidden), bound))
+        # (The order of the random draws below is the order of the seeded training's.)
+        bound = 1.0 / math.sqrt(self.shape.hidden)
+        self.group_embedding = nn.Parameter(torch.randn(sizes["group_embedding"]) * 0.1)
+        self.grade_input_weight = nn.Parameter(_uniform(sizes["grade_input_weight"], bound))
+        self.group_input_weight = nn.Parameter(_uniform(sizes["group_input_weight"], bound))
+        self.hidden_weight = nn.Parameter(_uniform(sizes["hidden_weight"], bound))
+        self.input_bias = nn.Parameter(_uniform(sizes["input_bias"], bound))
+        self.hidden_bias = nn.Parameter(_uniform(sizes["hidden_bias"], bound))
         # Zero head: training starts from the pure linear model.
-        self.head_weight = nn.Parameter(torch.zeros(members, hidden))
+        self.head_weight = nn.Parameter(torch.zeros(sizes["head_weight"]))
 
     def linear_parameters(self) -> list[nn.Parameter]:
         return [self.linear_weight, self.linear_bias, self.group_bias]
@@ -117,7 +123,7 @@ class GradeSequenceNet(nn.Module):
         one big tensor of every step (whose backward pass would fill a zero tensor of that
         size once per step).
         """
-        members, hidden_size = self.head_weight.shape
+        members, hidden_size = self.shape.members, self.shape.hidden
         batch, steps = standardised.shape[1], standardised.shape[2]
         last_index = (lengths - 1).expand(members, batch)
         slots = slots.expand(members, batch)
@@ -136,7 +142,7 @@ class GradeSequenceNet(nn.Module):
         # grade of the step times its weights. The hidden-side bias of the reset and update
         # gates is added here once, as it simply adds to the input side's.
         two = 2 * hidden_size
-        embedding_size = self.group_embedding.shape[2]
+        embedding_size = self.shape.embedding
         embedded = self.group_embedding.gather(
             1, slots.unsqueeze(2).expand(members, batch, embedding_size)
         )

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from training.config import TrainingConfig
-from training.export.serving_module import compact_module
+from training.export.serving_module import NotFoldable, compact_module
 from training.model.network import GradeSequenceNet
 
 GROUPS = 4
@@ -55,18 +55,58 @@ def random_batch(
     return grades, lengths, indexes
 
 
+def assert_serves_as_trained(
+    network: GradeSequenceNet,
+    batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    atol: float = 1e-5,
+) -> torch.Tensor:
+    """The served module's answers are the training network's, or a message that says which
+    two pieces of code drifted apart."""
+    grades, lengths, indexes = batch
+    with torch.no_grad():
+        expected = network(grades, lengths, indexes).double()
+    with torch.inference_mode():
+        actual = compact_module(network)(grades, lengths, indexes)
+    assert actual.shape == expected.shape and actual.dtype == torch.float64
+    torch.testing.assert_close(
+        actual,
+        expected,
+        atol=atol,
+        rtol=0,
+        msg=lambda detail: (
+            "the serving module (training/export/serving_module.py) no longer computes what "
+            "GradeSequenceNet.forward (training/model/network.py) computes: a change to one "
+            "needs the same change to the other (the rewrites are listed in serving_module's "
+            f"docstring).\n{detail}"
+        ),
+    )
+    return actual
+
+
 @pytest.mark.parametrize("predict_change", [False, True])
 def test_folded_module_matches_the_training_network(predict_change: bool) -> None:
-    network = random_network(predict_change)
-    grades, lengths, colleges = random_batch(500)
-    with torch.no_grad():
-        expected = network(grades, lengths, colleges)
-    served = compact_module(network)
-    with torch.inference_mode():
-        actual = served(grades, lengths, colleges)
+    actual = assert_serves_as_trained(random_network(predict_change), random_batch(500))
     assert actual.shape == (500, 3)
-    assert actual.dtype == torch.float64
-    torch.testing.assert_close(actual, expected.double(), atol=1e-5, rtol=0)
+
+
+class NetworkWithAnExtraInput(GradeSequenceNet):
+    """A network given one more input (a per-step credit weight) that the fold knows nothing of."""
+
+    def __init__(self) -> None:
+        super().__init__(GROUPS, 4, 7.0, 0.9, TrainingConfig())
+        self.credit_weight = torch.nn.Parameter(torch.zeros(5, 4))
+
+
+def test_a_parameter_the_fold_does_not_read_is_refused_by_name() -> None:
+    with pytest.raises(NotFoldable, match="parameter 'credit_weight' is not folded"):
+        compact_module(NetworkWithAnExtraInput())
+
+
+def test_a_parameter_of_another_shape_is_refused_by_name() -> None:
+    network = random_network(False)
+    network.head_weight = torch.nn.Parameter(torch.zeros(5, 7))
+    with pytest.raises(NotFoldable, match=r"'head_weight' is \(5, 7\), NetworkShape says"):
+        compact_module(network)
 
 
 @pytest.mark.parametrize("padding", [99.0, -5.0, float("nan"), float("inf")])
@@ -102,12 +142,8 @@ def test_other_shapes_and_scales_fold_exactly(
 ) -> None:
     """No group column, 12-term histories, 0-4 and 0-20 scales: the fold is still exact."""
     network = random_network(False, groups, history, scale)
-    grades, lengths, indexes = random_batch(300, groups, history, scale[1])
-    with torch.no_grad():
-        expected = network(grades, lengths, indexes)
-    with torch.inference_mode():
-        actual = compact_module(network)(grades, lengths, indexes)
-    torch.testing.assert_close(actual, expected.double(), atol=1e-5 * scale[1], rtol=0)
+    batch = random_batch(300, groups, history, scale[1])
+    actual = assert_serves_as_trained(network, batch, atol=1e-5 * scale[1])
     assert bool(((actual >= scale[0]) & (actual <= scale[1])).all())
 
 
