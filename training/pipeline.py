@@ -25,6 +25,7 @@ from training.data import (
 )
 from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
 from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.report_types import EvaluationReport
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.evaluation.scores import Evaluation, per_length_metrics, split_metrics, summarise
 from training.evaluation.splits import cross_validation_ids, evaluate_split, seed_split_ids
@@ -135,7 +136,7 @@ def evaluate(
     log: Log,
     options: DataOptions | None = None,
     risk_below: Sequence[float] | None = None,
-) -> dict[str, Any]:
+) -> EvaluationReport:
     """Every model on the seed split and on repeated k-fold splits; write the report files:
     report.json, report.md and the PNG plots."""
     table = load_students(data_path, options)
@@ -158,7 +159,9 @@ def evaluate(
         all_results=results,
     )
     report = summarise(evaluation, table, config, folds, repeats, history)
-    report.update(advice_sections(table, splits, results, history, cutoffs, repeats))
+    advice = advice_sections(table, splits, results, history, cutoffs, repeats)
+    report["risk_calibration"] = advice["risk_calibration"]
+    report["fairness"] = advice["fairness"]
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,10 @@ trains the project model again (only the logistic regressions it is measured aga
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from training.data import StudentTable
 from training.evaluation.fairness import card_fairness_summary, fairness
+from training.evaluation.report_types import AdviceSections
 from training.evaluation.results import SplitResult
 from training.evaluation.risk import card_risk_summary, chosen_cutoffs, split_risk, summarise_risk
 
@@ -25,7 +25,7 @@ def advice_sections(
     history: int,
     cutoff_choice: tuple[list[float], str],
     repeats: int = 1,
-) -> dict[str, Any]:
+) -> AdviceSections:
     """{"risk_calibration": ..., "fairness": ...} for these splits (test ids and results,
     in the same order), at `cutoff_choice` = `chosen_cutoffs(...)`: (cut-offs, their source).
     The callers choose them before training, so a bad --risk-below fails at once."""
@@ -40,7 +40,7 @@ def advice_sections(
     }
 
 
-def card_summaries(sections: dict[str, Any]) -> dict[str, Any]:
+def card_summaries(sections: AdviceSections) -> dict[str, object]:
     """The card's `metrics` entries: small, plain JSON."""
     return {
         "risk_calibration": card_risk_summary(sections["risk_calibration"]),

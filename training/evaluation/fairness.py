@@ -18,11 +18,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from training.data import Student, StudentTable
+from training.evaluation.report_types import (
+    ComparedScore,
+    FairnessSection,
+    Grouping,
+    GroupScores,
+    SampleCount,
+)
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.evaluation.risk import FLAG_AT, SplitRisk
 
@@ -30,8 +36,19 @@ NOISE_STANDARD_ERRORS = 2.0
 GENDER_LABEL = "Gender"
 NONE_GIVEN = "none given"
 # What each sentence compares, with its wording and number format.
-SCORES = {"mse": ("MSE", 3), "coverage": ("coverage", 2), "recall": ("recall", 2)}
-SCORES["false_alarms"] = ("false alarms", 2)
+SCORES: dict[ComparedScore, tuple[str, int]] = {
+    "mse": ("MSE", 3),
+    "coverage": ("coverage", 2),
+    "recall": ("recall", 2),
+    "false_alarms": ("false alarms", 2),
+}
+# The count a score's noise depends on: students, those who fell below, those flagged.
+SAMPLE_COUNT: dict[ComparedScore, SampleCount] = {
+    "mse": "n",
+    "coverage": "n",
+    "recall": "below",
+    "false_alarms": "flagged",
+}
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -44,7 +61,7 @@ def group_scores(
     interval: np.ndarray,
     below: np.ndarray,
     flagged: np.ndarray,
-) -> dict[str, Any]:
+) -> GroupScores:
     """The scores of one set of rows (possibly empty: then every score is None)."""
     n = len(targets)
     error = predicted - targets
@@ -82,7 +99,7 @@ def fairness(
     risks: list[SplitRisk],
     repeats: int = 1,
     cutoff_index: int = 0,
-) -> dict[str, Any]:
+) -> FairnessSection:
     """The fairness tables and sentences at `risks[..].cutoffs[cutoff_index]`. With repeated
     folds every student is tested once per repeat; the noise test counts students, not
     predictions (n / repeats)."""
@@ -97,11 +114,11 @@ def fairness(
     overall = group_scores(*rows)
     squared = (predicted - targets) ** 2
 
-    tables: dict[str, Any] = {}
+    tables: dict[str, Grouping] = {}
     sentences: list[str] = []
     for label, key in groupings(table).items():
         names = np.array([key(table.students[i]) for i in student_ids.tolist()])
-        groups = {}
+        groups: dict[str, GroupScores] = {}
         for name in sorted(set(names.tolist()), key=lambda text: (text == NONE_GIVEN, text)):
             chosen = names == name
             groups[name] = group_scores(*(values[chosen] for values in rows))
@@ -118,25 +135,30 @@ def fairness(
 
 
 def _standard_error(
-    score: str, overall: dict[str, Any], group: dict[str, Any], squared: np.ndarray, repeats: int
+    score: ComparedScore,
+    overall: GroupScores,
+    group: GroupScores,
+    squared: np.ndarray,
+    repeats: int,
 ) -> float | None:
     """The sampling noise of the figure of a group of this size drawn from every student
     (`squared`: every student's squared error); None when it has too few rows to say."""
-    denominator = {"mse": "n", "coverage": "n", "recall": "below", "false_alarms": "flagged"}
-    students = group[denominator[score]] / repeats
+    students = group[SAMPLE_COUNT[score]] / repeats
     if students < 2:
         return None
     if score == "mse":
         return float(np.std(squared, ddof=1) / math.sqrt(students))
     rate = overall[score]  # the binomial noise if the group had the overall rate
+    if rate is None:
+        return None
     return math.sqrt(rate * (1 - rate) / students)
 
 
 def _difference_sentence(
     label: str,
-    score: str,
-    overall: dict[str, Any],
-    groups: dict[str, dict[str, Any]],
+    score: ComparedScore,
+    overall: GroupScores,
+    groups: dict[str, GroupScores],
     squared: np.ndarray,
     repeats: int,
 ) -> str:
@@ -156,7 +178,7 @@ def _difference_sentence(
     if not measured:
         return f"{word} by {label}: no group has enough students to compare"
 
-    def described(name: str, value: float, group: dict[str, Any]) -> str:
+    def described(name: str, value: float, group: GroupScores) -> str:
         counts = f"n={group['n']}"
         if score == "recall":
             counts += f", {group['below']} fell below"
@@ -183,11 +205,11 @@ def _difference_sentence(
     )
 
 
-def _rounded(scores: dict[str, Any]) -> dict[str, Any]:
+def _rounded(scores: GroupScores) -> dict[str, object]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}
 
 
-def card_fairness_summary(report: dict[str, Any]) -> dict[str, Any]:
+def card_fairness_summary(report: FairnessSection) -> dict[str, object]:
     """The card's copy: the same tables, rounded, and the sentences (plain JSON)."""
     return {
         "split": "seed split",

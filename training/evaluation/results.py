@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training.evaluation.baselines import BASELINES, GROUP_BASELINE
+from training.evaluation.report_types import MeanStd
 
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
 PER_LENGTH_BASELINE = GROUP_BASELINE + ", per history length"
 
 
-def mean_and_std(values: list[float]) -> dict[str, float]:
+def mean_and_std(values: list[float]) -> MeanStd:
     """A score over folds as the report writes it."""
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 

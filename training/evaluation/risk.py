@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -24,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from app.model.risk import RiskModel
 from training.data import DataError, Samples, StudentTable, complete_student_ids, final_samples
 from training.evaluation.baselines import _group_one_hot
+from training.evaluation.report_types import ReliabilityBin, RiskAtCutoff, RiskSection
 from training.evaluation.results import PROJECT_MODEL, SplitResult, mean_and_std
 
 DEFAULT_PERCENTILES = (20, 35)
@@ -129,13 +129,13 @@ def brier(probabilities: np.ndarray, outcomes: np.ndarray) -> float:
     return float(np.mean(gap**2))
 
 
-def reliability(probabilities: np.ndarray, outcomes: np.ndarray) -> list[dict[str, Any]]:
+def reliability(probabilities: np.ndarray, outcomes: np.ndarray) -> list[ReliabilityBin]:
     """Ten equal-width bins of the predicted probability: count, mean predicted, observed
     frequency (None in an empty bin)."""
     edges = np.linspace(0.0, 1.0, RELIABILITY_BINS + 1)
     # The last bin is closed on the right, so a probability of exactly 1 lands in it.
     bins = np.clip(np.searchsorted(edges, probabilities, side="right") - 1, 0, RELIABILITY_BINS - 1)
-    rows = []
+    rows: list[ReliabilityBin] = []
     for number in range(RELIABILITY_BINS):
         chosen = bins == number
         count = int(chosen.sum())
@@ -151,11 +151,11 @@ def reliability(probabilities: np.ndarray, outcomes: np.ndarray) -> list[dict[st
     return rows
 
 
-def summarise_risk(risks: list[SplitRisk], source: str) -> dict[str, Any]:
+def summarise_risk(risks: list[SplitRisk], source: str) -> RiskSection:
     """Per cut-off: Brier ours and logistic (mean ± std over folds), the base rate, the
     paired difference, the verdict against BRIER_MARGIN, and pooled reliability bins."""
     cutoffs = risks[0].cutoffs
-    summary = []
+    summary: list[RiskAtCutoff] = []
     for k, cutoff in enumerate(cutoffs):
         ours = np.array([brier(r.ours[k], r.below[k]) for r in risks])
         theirs = np.array([brier(r.logistic[k], r.below[k]) for r in risks])
@@ -195,7 +195,7 @@ def summarise_risk(risks: list[SplitRisk], source: str) -> dict[str, Any]:
     }
 
 
-def card_risk_summary(risk_report: dict[str, Any]) -> dict[str, Any]:
+def card_risk_summary(risk_report: RiskSection) -> dict[str, object]:
     """The card's copy: the numbers without the reliability bins, rounded (plain JSON)."""
     return {
         "split": "seed split",

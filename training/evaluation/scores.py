@@ -6,12 +6,20 @@ Every number in the evaluation report comes from here; `training.report.text` on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 import numpy as np
 
 from training.config import TrainingConfig
 from training.data import StudentTable
+from training.evaluation.report_types import (
+    EvaluationReport,
+    LengthSplitScores,
+    LengthSummary,
+    MeanStd,
+    PairedComparison,
+    SplitScores,
+)
 from training.evaluation.results import (
     MODEL_NAMES,
     PER_LENGTH_BASELINE,
@@ -20,16 +28,18 @@ from training.evaluation.results import (
     mean_and_std,
 )
 
-REGRESSION_KEYS = ["mse", "mae", "rmse", "r2", "train_seconds"]
+SplitScoreName = Literal["mse", "mae", "rmse", "r2", "train_seconds", "coverage", "mean_width"]
+REGRESSION_KEYS: list[SplitScoreName] = ["mse", "mae", "rmse", "r2", "train_seconds"]
+INTERVAL_KEYS: list[SplitScoreName] = ["coverage", "mean_width"]
 
 
 @dataclass
 class Evaluation:
     """Every split of one `evaluate` run, scored."""
 
-    seed_split: dict[str, dict[str, float]]
-    folds: list[dict[str, dict[str, float]]]
-    fold_lengths: list[dict[int, dict[str, float]]]
+    seed_split: dict[str, SplitScores]  # by model name
+    folds: list[dict[str, SplitScores]]
+    fold_lengths: list[dict[int, LengthSplitScores]]  # by history length
     first_repeat: list[SplitResult]  # each complete student tested exactly once
     all_results: list[SplitResult]
 
@@ -54,28 +64,42 @@ def interval_metrics(targets: np.ndarray, interval: np.ndarray) -> dict[str, flo
     }
 
 
-def split_metrics(result: SplitResult) -> dict[str, dict[str, float]]:
+def split_metrics(result: SplitResult) -> dict[str, SplitScores]:
     """Per model: regression metrics and training seconds; the project model adds its interval."""
-    scores = {}
+    scores: dict[str, SplitScores] = {}
     for name in MODEL_NAMES:
-        scores[name] = regression_metrics(result.targets, result.predictions[name])
-        scores[name]["train_seconds"] = result.seconds[name]
-    scores[PROJECT_MODEL].update(interval_metrics(result.targets, result.interval))
+        fit = regression_metrics(result.targets, result.predictions[name])
+        scores[name] = {
+            "mse": fit["mse"],
+            "mae": fit["mae"],
+            "rmse": fit["rmse"],
+            "r2": fit["r2"],
+            "train_seconds": result.seconds[name],
+        }
+    interval = interval_metrics(result.targets, result.interval)
+    scores[PROJECT_MODEL]["coverage"] = interval["coverage"]
+    scores[PROJECT_MODEL]["mean_width"] = interval["mean_width"]
     return scores
 
 
-def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
+def per_length_metrics(result: SplitResult) -> dict[int, LengthSplitScores]:
     """The project model on the test students' prefixes, by history length, with the
     per-length linear regression's MSE on the same rows."""
-    scores = {}
+    scores: dict[int, LengthSplitScores] = {}
     for length in np.unique(result.prefix_lengths).tolist():
         chosen = result.prefix_lengths == length
         targets = result.prefix_targets[chosen]
         outputs = result.prefix_outputs[chosen]
         baseline = regression_metrics(targets, result.prefix_baseline[chosen])
+        fit = regression_metrics(targets, outputs[:, 0])
+        interval = interval_metrics(targets, outputs[:, 1:])
         scores[int(length)] = {
-            **regression_metrics(targets, outputs[:, 0]),
-            **interval_metrics(targets, outputs[:, 1:]),
+            "mse": fit["mse"],
+            "mae": fit["mae"],
+            "rmse": fit["rmse"],
+            "r2": fit["r2"],
+            "coverage": interval["coverage"],
+            "mean_width": interval["mean_width"],
             "baseline_mse": baseline["mse"],
             "network_share": result.network_share_by_length.get(int(length), 1.0),
             "count": int(chosen.sum()),
@@ -83,7 +107,7 @@ def per_length_metrics(result: SplitResult) -> dict[int, dict[str, float]]:
     return scores
 
 
-def paired_comparison(project: np.ndarray, other: np.ndarray) -> dict[str, float]:
+def paired_comparison(project: np.ndarray, other: np.ndarray) -> PairedComparison:
     """The project's MSE against another model's, fold by fold on identical folds."""
     difference = project - other
     return {
@@ -105,11 +129,11 @@ def summarise(
     folds: int,
     repeats: int,
     history: int,
-) -> dict[str, Any]:
-    """The report dict that `training.report.text` renders and report.json holds."""
-    cross_validation: dict[str, dict[str, dict[str, float]]] = {}
+) -> EvaluationReport:
+    """The report that `training.report.text` renders and report.json holds."""
+    cross_validation: dict[str, dict[str, MeanStd]] = {}
     for name in MODEL_NAMES:
-        keys = REGRESSION_KEYS + (["coverage", "mean_width"] if name == PROJECT_MODEL else [])
+        keys = REGRESSION_KEYS + (INTERVAL_KEYS if name == PROJECT_MODEL else [])
         cross_validation[name] = {
             key: mean_and_std([fold[name][key] for fold in evaluation.folds]) for key in keys
         }
@@ -126,7 +150,7 @@ def summarise(
     intervals = np.concatenate([r.interval for r in evaluation.all_results])
     inside = (targets >= intervals[:, 0]) & (targets <= intervals[:, 1])
 
-    by_length: dict[int, dict[str, Any]] = {}
+    by_length: dict[int, LengthSummary] = {}
     for length in range(1, history + 1):
         chosen = [fold[length] for fold in evaluation.fold_lengths if length in fold]
         if not chosen:

@@ -78,8 +78,9 @@ def _unknown_code(codes: Sequence[GroupCode]) -> GroupCode | None:
     """A code of the codes' type that the model has never seen (999 for the Kaggle data)."""
     if not codes:
         return None
-    if isinstance(codes[0], int):
-        return max([*codes, 998]) + 1  # type: ignore[list-item]
+    integers = [code for code in codes if isinstance(code, int)]
+    if integers:  # the codes are all of one type
+        return max([*integers, 998]) + 1
     unknown = "unknown"
     while unknown in codes:
         unknown += "?"

@@ -87,6 +87,22 @@ class CompactGradePredictor(nn.Module):
     # Annotated here: TorchScript ignores annotations in __init__. (No `from __future__
     # import annotations` in this file: it turns this one into a string TorchScript cannot read.)
     split_sizes: list[int]
+    # Its buffers (`batch_last_layout`'s tables and the small constants below), declared so a
+    # type checker reads them as tensors; TorchScript finds buffers by registration anyway.
+    input_matrix: Tensor
+    input_bias: Tensor
+    hidden_reset_update: Tensor
+    hidden_new: Tensor
+    new_bias: Tensor
+    first_new_bias: Tensor
+    initial_state: Tensor
+    head_matrix: Tensor
+    group_numbers: Tensor
+    step_numbers: Tensor
+    output_rows: Tensor
+    zero: Tensor
+    grade_mean: Tensor
+    grade_std: Tensor
 
     def __init__(self, trained: GradeSequenceNet) -> None:
         super().__init__()

@@ -25,6 +25,12 @@ from training.model.shape import NetworkShape
 
 
 class GradeSequenceNet(nn.Module):
+    # The buffers registered in __init__, declared so a type checker reads them as tensors.
+    grade_mean: Tensor
+    grade_std: Tensor
+    half_width_by_length: Tensor
+    correction_share_by_length: Tensor
+
     def __init__(
         self,
         group_count: int,

@@ -4,19 +4,20 @@ dict's pooled bins (`training.evaluation.risk.reliability`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 
+from training.evaluation.report_types import EvaluationReport, RiskSection  # noqa: E402
 from training.evaluation.results import PROJECT_MODEL  # noqa: E402
 from training.evaluation.risk import LOGISTIC  # noqa: E402
 from training.report.advice_text import RELIABILITY_PLOT  # noqa: E402
 
 
-def write_advice_plots(report: dict[str, Any], report_dir: Path) -> list[str]:
+def write_advice_plots(report: EvaluationReport, report_dir: Path) -> list[str]:
     """The file names written (none when the report has no risk section)."""
     risk = report.get("risk_calibration")
     if not risk:
@@ -25,7 +26,7 @@ def write_advice_plots(report: dict[str, Any], report_dir: Path) -> list[str]:
     return [RELIABILITY_PLOT]
 
 
-def plot_reliability(risk: dict[str, Any], path: Path) -> None:
+def plot_reliability(risk: RiskSection, path: Path) -> None:
     entries = risk["cutoffs"]
     figure, panels = plt.subplots(1, len(entries), figsize=(5 * len(entries), 5), squeeze=False)
     for axes, entry in zip(panels[0], entries, strict=True):
@@ -60,5 +61,5 @@ def plot_reliability(risk: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
-def _key(name: str) -> str:
+def _key(name: str) -> Literal["brier", "logistic_brier"]:
     return "brier" if name == PROJECT_MODEL else "logistic_brier"

@@ -5,13 +5,15 @@ computes a number. A report without these sections renders as nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
+from training.evaluation.report_types import EvaluationReport, FairnessSection, RiskAtCutoff
 from training.evaluation.results import PROJECT_MODEL
 from training.evaluation.risk import LOGISTIC
 
 RELIABILITY_PLOT = "risk_reliability.png"
-_COLUMNS = [
+ShownScore = Literal["n", "mse", "mae", "coverage", "flag_rate", "recall", "false_alarms"]
+_COLUMNS: list[tuple[ShownScore, str, int | None]] = [
     ("n", "n", None),
     ("mse", "MSE", 3),
     ("mae", "MAE", 3),
@@ -32,7 +34,7 @@ def _error(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _risk_line(entry: dict[str, Any]) -> str:
+def _risk_line(entry: RiskAtCutoff) -> str:
     return (
         f"below {entry['cutoff']:g}: base rate {entry['base_rate']:.2f} "
         f"(n={entry['predictions']}); Brier {PROJECT_MODEL} {entry['brier']['mean']:.3f} ± "
@@ -43,7 +45,7 @@ def _risk_line(entry: dict[str, Any]) -> str:
     )
 
 
-def risk_verdicts(report: dict[str, Any]) -> list[str]:
+def risk_verdicts(report: EvaluationReport) -> list[str]:
     """One line per cut-off: met or NOT met, against the logistic regression."""
     risk = report.get("risk_calibration")
     if not risk:
@@ -60,7 +62,7 @@ def risk_verdicts(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _fairness_heading(fair: dict[str, Any]) -> str:
+def _fairness_heading(fair: FairnessSection) -> str:
     return (
         f"by group, pooled over {fair['predictions']} test predictions; at the cut-off "
         f"{fair['cutoff']:g}, flagged = risk >= {fair['flag_at']}; recall = flagged / fell below, "
@@ -68,7 +70,7 @@ def _fairness_heading(fair: dict[str, Any]) -> str:
     )
 
 
-def advice_lines(report: dict[str, Any]) -> list[str]:
+def advice_lines(report: EvaluationReport) -> list[str]:
     """The terminal's risk and fairness lines (the verdicts come with `verdicts`)."""
     risk, fair = report.get("risk_calibration"), report.get("fairness")
     lines = []
@@ -93,7 +95,7 @@ def advice_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def advice_markdown(report: dict[str, Any]) -> list[str]:
+def advice_markdown(report: EvaluationReport) -> list[str]:
     """The report.md sections: risk calibration, then fairness by group."""
     risk, fair = report.get("risk_calibration"), report.get("fairness")
     lines: list[str] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -11,6 +10,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from training.evaluation.report_types import EvaluationReport, SplitScores  # noqa: E402
 from training.evaluation.results import MODEL_NAMES, PROJECT_MODEL, SplitResult  # noqa: E402
 from training.report.text import shown  # noqa: E402
 
@@ -22,8 +22,8 @@ COVERAGE_BY_LENGTH = "coverage_by_length.png"
 
 def write_plots(
     first_repeat: list[SplitResult],
-    fold_scores: list[dict[str, dict[str, float]]],
-    report: dict[str, Any],
+    fold_scores: list[dict[str, SplitScores]],
+    report: EvaluationReport,
     report_dir: Path,
 ) -> None:
     plot_predicted_vs_actual(first_repeat, report_dir / PREDICTED_VS_ACTUAL)
@@ -62,7 +62,7 @@ def plot_predicted_vs_actual(results: list[SplitResult], path: Path) -> None:
 
 
 def plot_error_by_model(
-    folds: list[dict[str, dict[str, float]]], report: dict[str, Any], path: Path
+    folds: list[dict[str, SplitScores]], report: EvaluationReport, path: Path
 ) -> None:
     figure, axes = plt.subplots(figsize=(9, 5))
     axes.boxplot([[fold[name]["mse"] for fold in folds] for name in MODEL_NAMES])
@@ -75,7 +75,7 @@ def plot_error_by_model(
     plt.close(figure)
 
 
-def plot_coverage_by_length(report: dict[str, Any], path: Path) -> None:
+def plot_coverage_by_length(report: EvaluationReport, path: Path) -> None:
     by_length = report["project_by_history_length"]
     lengths = list(by_length)
     figure, axes = plt.subplots(figsize=(6, 4))

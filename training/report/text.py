@@ -1,4 +1,4 @@
-"""Render an evaluation report dict (`training.evaluation.scores.summarise`) as text: the terminal
+"""Render an evaluation report (`training.evaluation.scores.summarise`) as text: the terminal
 table, report.md and report.json. Nothing here computes a number; it only formats them.
 
 Every target is stated against the data's own baselines (the same folds, the same rows), never
@@ -8,9 +8,9 @@ as a fixed figure: an MSE means nothing across grade scales.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.report_types import EvaluationReport, MeanStd, PairedComparison
 from training.evaluation.results import MODEL_NAMES, PROJECT_MODEL
 from training.report.advice_text import advice_lines, advice_markdown, risk_verdicts
 
@@ -21,17 +21,17 @@ COVERAGE_TARGET = (0.87, 0.93)
 EQUAL_WITHIN = 1e-6
 
 
-def json_text(report: dict[str, Any]) -> str:
+def json_text(report: EvaluationReport) -> str:
     return json.dumps(report, indent=2) + "\n"
 
 
-def shown(name: str, report: dict[str, Any]) -> str:
+def shown(name: str, report: EvaluationReport) -> str:
     """A model's name as the report shows it: "group" in the data's own words."""
     label = report["data"]["group_label"]
     return name.replace(GROUP_BASELINE, f"linear regression + {label}")
 
 
-def terminal_table(report: dict[str, Any]) -> str:
+def terminal_table(report: EvaluationReport) -> str:
     width = max(30, *(len(shown(name, report)) + 2 for name in MODEL_NAMES))
     header = (
         f"{'model':<{width}}{'seed MSE':>9}{'CV MSE':>17}{'CV MAE':>16}{'CV RMSE':>16}"
@@ -46,7 +46,7 @@ def terminal_table(report: dict[str, Any]) -> str:
     for name in MODEL_NAMES:
         cv = report["cross_validation"][name]
 
-        def cell(key: str, cv: dict[str, dict[str, float]] = cv) -> str:
+        def cell(key: str, cv: dict[str, MeanStd] = cv) -> str:
             return f"{cv[key]['mean']:.3f} ± {cv[key]['std']:.3f}"
 
         lines.append(
@@ -76,7 +76,7 @@ def terminal_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _duel(duel: dict[str, Any]) -> tuple[bool, str]:
+def _duel(duel: PairedComparison) -> tuple[bool, str]:
     """(within noise, the fold-by-fold wording) of one paired comparison."""
     gap, error = duel["mean_mse_difference"], duel["difference_standard_error"]
     tie = not abs(gap) > 2 * error  # also a tie when the error is unknown (one fold)
@@ -86,7 +86,7 @@ def _duel(duel: dict[str, Any]) -> tuple[bool, str]:
     )
 
 
-def verdicts(report: dict[str, Any]) -> list[str]:
+def verdicts(report: EvaluationReport) -> list[str]:
     """Plain sentences: where the project's RNN wins and where it does not."""
     cv = report["cross_validation"]
     project = cv[PROJECT_MODEL]["mse"]["mean"]
@@ -138,7 +138,7 @@ def verdicts(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(report: dict[str, Any], table_text: str) -> str:
+def markdown(report: EvaluationReport, table_text: str) -> str:
     rows = [
         "| model | seed-split MSE | CV MSE | CV MAE | CV RMSE | CV R² | fit s |",
         "|---|---|---|---|---|---|---|",
