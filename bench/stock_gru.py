@@ -23,7 +23,8 @@ import torch
 from torch import Tensor, nn
 
 from training.config import TrainingConfig
-from training.export.serving_module import INTERVAL_SIGNS, compact_module, fold_ensemble
+from training.export.fold import fold_ensemble
+from training.export.serving_module import INTERVAL_SIGNS, compact_module
 from training.model.network import GradeSequenceNet
 
 BATCH_SIZES = (1, 8, 1000)

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from training.config import TrainingConfig
-from training.export.serving_module import NotFoldable, compact_module
+from training.export.fold import NotFoldable
+from training.export.serving_module import compact_module
 from training.model.network import GradeSequenceNet
 
 GROUPS = 4
