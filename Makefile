@@ -35,6 +35,8 @@ serve: $(VENV)/.runtime-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	node_modules/.bin/eslint app/static tests/js eslint.config.js
 
 test: lint

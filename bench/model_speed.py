@@ -1,10 +1,10 @@
 """In-process model throughput: the project's checkpoint against the original notebook's
 architecture, one student per call and 1000 per call, with nothing but the forward pass timed.
 
-The notebook's model is the evaluation's baseline, `training.baselines.NotebookRnn`, untrained
-(its speed does not depend on its weights): `nn.RNN(input_size=4, hidden_size=64, num_layers=3)`
-over a single time step holding the four grades, then a linear head and a ReLU, scripted with
-TorchScript like ours.
+The notebook's model is the evaluation's baseline, `training.evaluation.baselines.NotebookRnn`,
+untrained (its speed does not depend on its weights):
+`nn.RNN(input_size=4, hidden_size=64, num_layers=3)` over a single time step holding the four
+grades, then a linear head and a ReLU, scripted with TorchScript like ours.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from training.baselines import NotebookRnn
+from training.evaluation.baselines import NotebookRnn
 
 BATCH_SIZES = (1, 1000)
 
@@ -36,7 +36,7 @@ def calls_per_second(call: Callable[[], object], seconds: float, warmup_calls: i
 
 
 def _inputs(batch: int, steps: int, generator: torch.Generator) -> tuple[Tensor, ...]:
-    # float64, as the service sends them (see training/network_export.py for why).
+    # float64, as the service sends them (see training/export/serving_module.py for why).
     grades = torch.rand(batch, steps, generator=generator, dtype=torch.float64) * 10
     lengths = torch.randint(1, steps + 1, (batch,), generator=generator)
     return grades, lengths, torch.full((batch,), -1, dtype=torch.int64)

@@ -222,7 +222,7 @@ def test_dockerignore_lets_through_what_the_image_needs() -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "training/fit.py",
+        "training/model/fit.py",
         "tests/conftest.py",
         ".env",
         ".env.example",

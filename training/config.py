@@ -45,13 +45,13 @@ class TrainingConfig:
     # The recurrent one stays: it bounds what the correction may learn, and weakened, the GRU
     # fitted noise (docs/accuracy.md).
     l2_reference_rows: int = 600
-    # Start each member's linear path at its ridge-regression solution (training/fit.py,
+    # Start each member's linear path at its ridge-regression solution (training/model/fit.py,
     # `ridge_start`) rather than at zero: on large files Adam otherwise spends most of the
     # fit walking to it (docs/accuracy.md).
     ridge_start: bool = True
     # After training, mix each history length's plain linear regression (group one-hot, no
     # penalty) into the network, in the proportion that predicts the members' held-out rows
-    # best (training/blend.py): where the network adds nothing over that regression, its
+    # best (training/model/blend.py): where the network adds nothing over that regression, its
     # penalties no longer cost against it.
     regression_blend: bool = True
     # Probability of hiding a sample's group (college) during training, so the "unknown

@@ -15,10 +15,6 @@ from typing import Any
 from tqdm import tqdm
 
 from app.model.card import GroupSpec, ModelCard
-from training.advice_eval import advice_sections, card_summaries, chosen_cutoffs
-from training.advice_plots import write_advice_plots
-from training.baselines import GROUP_BASELINE
-from training.blend import network_share_by_length
 from training.config import TrainingConfig
 from training.data import (
     DataOptions,
@@ -27,19 +23,19 @@ from training.data import (
     load_students,
     max_history,
 )
-from training.evaluate import (
-    PROJECT_MODEL,
-    SplitResult,
-    cross_validation_ids,
-    evaluate_split,
-    seed_split_ids,
-)
-from training.export import export
-from training.fit import seed_everything, train_project_model
-from training.metrics import Evaluation, per_length_metrics, split_metrics, summarise
-from training.network_export import compact_module
-from training.plots import write_plots
-from training.report import json_text, markdown, terminal_table
+from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
+from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.report_types import EvaluationReport
+from training.evaluation.results import PROJECT_MODEL, SplitResult
+from training.evaluation.scores import Evaluation, per_length_metrics, split_metrics, summarise
+from training.evaluation.splits import cross_validation_ids, evaluate_split, seed_split_ids
+from training.export.checkpoint import export
+from training.export.serving_module import compact_module
+from training.model.blend import network_share_by_length
+from training.model.fit import seed_everything, train_project_model
+from training.report.advice_plots import write_advice_plots
+from training.report.plots import write_plots
+from training.report.text import json_text, markdown, terminal_table
 
 Log = Callable[[str], None]
 
@@ -66,7 +62,7 @@ def train(
     test_ids = seed_split_ids(table)
     seed_result = evaluate_split(table, test_ids, history_limit, config)
     seed_scores = split_metrics(seed_result)
-    # Risk calibration and fairness on the same split (training.advice_eval).
+    # Risk calibration and fairness on the same split (training.evaluation.advice).
     advice = card_summaries(
         advice_sections(table, [test_ids], [seed_result], history_limit, cutoffs)
     )
@@ -89,7 +85,7 @@ def train(
             "train_seconds": final_seconds,
             "stopped_epochs": fit.stopped_epochs,
             # Per history length, the network's share against plain linear regression
-            # with the group one-hot (0: the regression alone; training/blend.py).
+            # with the group one-hot (0: the regression alone; training/model/blend.py).
             "network_share_by_length": network_share_by_length(fit.network),
             "calibration_size_by_length": calibration.size_by_length,
         },
@@ -140,7 +136,7 @@ def evaluate(
     log: Log,
     options: DataOptions | None = None,
     risk_below: Sequence[float] | None = None,
-) -> dict[str, Any]:
+) -> EvaluationReport:
     """Every model on the seed split and on repeated k-fold splits; write the report files:
     report.json, report.md and the PNG plots."""
     table = load_students(data_path, options)
@@ -163,7 +159,9 @@ def evaluate(
         all_results=results,
     )
     report = summarise(evaluation, table, config, folds, repeats, history)
-    report.update(advice_sections(table, splits, results, history, cutoffs, repeats))
+    advice = advice_sections(table, splits, results, history, cutoffs, repeats)
+    report["risk_calibration"] = advice["risk_calibration"]
+    report["fairness"] = advice["fairness"]
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Small synthetic grade files, so training tests run in seconds and never need the real CSV.
 
 The shapes other institutions export (the 0-20 period grades, the 0-4 long export, a wide
-file of any number of terms) come from `training.synthetic`, which the accuracy checks use
+file of any number of terms) come from `training.data.synthetic`, which the accuracy checks use
 too; this module adds the tiny Kaggle-shaped file most tests start from.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.synthetic import long_export_lines, period_grades_lines, wide_lines, write_lines
+from training.data.synthetic import long_export_lines, period_grades_lines, wide_lines, write_lines
 
 HEADER = "1st,2nd,3rd,4th,5th,College Code,Gender,Roll,Roll no.,Subject Code"
 # Training settings small enough for tests: the shapes and code paths are the real ones.

@@ -25,8 +25,8 @@ from tests.training.synthetic import (
     write_csv,
 )
 from training.__main__ import main
-from training.evaluate import MODEL_NAMES, PROJECT_MODEL
-from training.report import verdicts
+from training.evaluation.results import MODEL_NAMES, PROJECT_MODEL
+from training.report.text import verdicts
 
 
 def train(data: Path, out: Path, *extra: str) -> ModelCard:

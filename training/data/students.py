@@ -50,10 +50,13 @@ class StudentTable:
     notes: Counter[str] = field(default_factory=Counter)  # students, by what was done
 
     @property
-    def groups(self) -> list[GroupCode]:
+    def groups(self) -> list[int] | list[str]:
         """The group codes the students have, sorted, unique (all int or all str)."""
         codes = {s.group_code for s in self.students if s.group_code is not None}
-        return sorted(codes)  # type: ignore[type-var]
+        integers = sorted(code for code in codes if isinstance(code, int))
+        if len(integers) == len(codes):
+            return integers
+        return sorted(str(code) for code in codes)  # all str: typed_group_codes made them one type
 
     @property
     def group_label(self) -> str:

@@ -83,6 +83,7 @@ def group_position(file: CsvFile, options: DataOptions, exclude: set[int]) -> in
     --no-group. It cannot also be a grade column."""
     if options.no_group:
         return None
+    position: int | None
     if options.group_column is not None:
         position = file.require(options.group_column, "--group-column")
     else:

@@ -1,0 +1,168 @@
+"""The evaluation report's shape: what `training.evaluation` writes and `training.report` reads.
+
+TypedDicts, not dataclasses, because the report is JSON (report.json is `json.dumps` of it)
+and a TypedDict is the dict itself: the types add checking and change no byte of the file.
+Keys that vary (model names, history lengths, group names) stay mapping keys; fixed keys are
+fields, so a misspelt one is a type error rather than a KeyError at the end of a long run.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+
+class MeanStd(TypedDict):
+    """A score over folds."""
+
+    mean: float
+    std: float
+
+
+class SplitScores(TypedDict):
+    """One model on one split; the project model adds its interval."""
+
+    mse: float
+    mae: float
+    rmse: float
+    r2: float
+    train_seconds: float
+    coverage: NotRequired[float]
+    mean_width: NotRequired[float]
+
+
+class LengthSplitScores(TypedDict):
+    """The project model on one split's prefixes of one history length."""
+
+    mse: float
+    mae: float
+    rmse: float
+    r2: float
+    coverage: float
+    mean_width: float
+    baseline_mse: float
+    network_share: float
+    count: int
+
+
+class PairedComparison(TypedDict):
+    """The project's MSE against another's, fold by fold (NaN error with one fold)."""
+
+    project_wins_folds: int
+    folds: int
+    mean_mse_difference: float
+    difference_standard_error: float
+
+
+class LengthSummary(TypedDict):
+    mse: MeanStd
+    mae: MeanStd
+    baseline_mse: MeanStd
+    versus_baseline: PairedComparison
+    network_share: MeanStd
+    coverage_pooled: float
+    mean_width: float
+    predictions: int
+
+
+class DataSection(TypedDict):
+    file: str
+    summary: str
+    scale: list[float]
+    terms: int
+    group_label: str
+    group_codes: int
+
+
+class IntervalSection(TypedDict):
+    level: float
+    coverage_pooled: float
+    predictions: int
+    mean_width: float
+
+
+class ReliabilityBin(TypedDict):
+    low: float
+    high: float
+    count: int
+    mean_predicted: float | None  # None in an empty bin
+    observed: float | None
+
+
+class RiskAtCutoff(TypedDict):
+    cutoff: float
+    base_rate: float
+    predictions: int
+    brier: MeanStd
+    logistic_brier: MeanStd
+    constant_rate_brier: float
+    mean_difference: float
+    difference_standard_error: float | None  # None with one fold
+    met: bool
+    reliability: dict[str, list[ReliabilityBin]]  # by model name
+
+
+class RiskSection(TypedDict):
+    source: str
+    margin: float
+    flag_at: float
+    baseline: str
+    folds: int
+    cutoffs: list[RiskAtCutoff]
+
+
+# The group scores a fairness sentence compares, and what each one's sample size counts.
+ComparedScore = Literal["mse", "coverage", "recall", "false_alarms"]
+SampleCount = Literal["n", "below", "flagged"]
+
+
+class GroupScores(TypedDict):
+    """The scores of one set of rows; None where the set is empty (or nobody fell below,
+    or nobody was flagged)."""
+
+    n: int
+    mse: float | None
+    mae: float | None
+    coverage: float | None
+    below: int
+    flagged: int
+    flag_rate: float | None
+    recall: float | None
+    false_alarms: float | None
+
+
+class Grouping(TypedDict):
+    overall: GroupScores
+    groups: dict[str, GroupScores]  # by group name
+
+
+class FairnessSection(TypedDict):
+    cutoff: float
+    flag_at: float
+    predictions: int
+    groupings: dict[str, Grouping]  # by grouping label
+    differences: list[str]
+
+
+class AdviceSections(TypedDict):
+    risk_calibration: RiskSection
+    fairness: FairnessSection
+
+
+class EvaluationReport(TypedDict):
+    """report.json: `summarise` writes the accuracy part, `evaluate` adds the rest."""
+
+    data: DataSection
+    target: str
+    per_length_baseline: str
+    folds: int
+    repeats: int
+    fold_seed: int
+    hyperparameters: dict[str, int | float | bool]
+    seed_split: dict[str, SplitScores]  # by model name
+    cross_validation: dict[str, dict[str, MeanStd]]  # by model name, then score
+    head_to_head: dict[str, PairedComparison]  # by model name, against the project's
+    interval: IntervalSection
+    project_by_history_length: dict[int, LengthSummary]
+    risk_calibration: NotRequired[RiskSection]
+    fairness: NotRequired[FairnessSection]
+    seconds: NotRequired[float]
