@@ -1,10 +1,11 @@
 """The README's promise about a reload: a model whose request limits differ from the ones the
-running service publishes (history length, grade scale) is refused with a 409, and the old
-model goes on serving. The grade-scale case is in test_admin.py; here, the history length.
+running service publishes (history length, grade scale, kind of code) is refused with a 409,
+and the old model goes on serving. The grade-scale case is in test_admin.py; here, the
+history length and the kind of code.
 
 The new model is a valid new version of the committed checkpoint (harness/checkpoints.py)
-whose card claims another history length: its sha256 and golden examples hold, so only the
-limits can refuse it.
+whose card claims another history length, or string codes: its sha256 and golden examples
+hold, so only the limits can refuse it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,25 @@ def claim_history(model_path: Path, longest: int) -> None:
     ).write(card_path)
 
 
+def claim_string_codes(model_path: Path) -> None:
+    """Rewrites the card beside `model_path` to hold its codes as strings ("165" for 165):
+    each keeps its position, so the module, and so the golden examples, answer alike."""
+    card_path = model_path.with_suffix(".json")
+    card = ModelCard.read(card_path)
+    codes = [str(code) for code in card.group.codes]
+    golden = [
+        example.model_copy(
+            update={
+                "college_code": None if example.college_code is None else str(example.college_code)
+            }
+        )
+        for example in card.golden_examples
+    ]
+    card.model_copy(
+        update={"group": card.group.model_copy(update={"codes": codes}), "golden_examples": golden}
+    ).write(card_path)
+
+
 @pytest.fixture
 def admin_client(make_client: Callable[..., TestClient], model_copy: Path) -> TestClient:
     return make_client(model_path=model_copy, admin_key=ADMIN_KEY)
@@ -52,16 +72,24 @@ def published_history(client: TestClient) -> int:
     return body["content"]["application/json"]["schema"]["properties"]["grades"]["maxItems"]
 
 
-@pytest.mark.parametrize("longest", [COMMITTED_HISTORY - 1, COMMITTED_HISTORY + 1])
-def test_a_model_with_another_history_length_is_refused_and_the_old_one_serves(
-    admin_client: TestClient, model_copy: Path, longest: int
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda path: claim_history(path, COMMITTED_HISTORY - 1),
+        lambda path: claim_history(path, COMMITTED_HISTORY + 1),
+        claim_string_codes,
+    ],
+    ids=["shorter history", "longer history", "string codes"],
+)
+def test_a_model_with_other_request_limits_is_refused_and_the_old_one_serves(
+    admin_client: TestClient, model_copy: Path, change: Callable[[Path], None]
 ) -> None:
     four_grades = {"grades": [7.1, 7.4, 7.9, 8.0], "college_code": 165}
     before = admin_client.post("/predict", json=four_grades).json()
     assert published_history(admin_client) == COMMITTED_HISTORY
 
     derived_checkpoint(MODEL_PATH, model_copy, nudge=0.05)
-    claim_history(model_copy, longest)
+    change(model_copy)
     response = admin_client.post("/admin/reload", headers=ADMIN)
 
     assert response.status_code == 409, response.text
