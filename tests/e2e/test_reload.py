@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.model.card import ModelCard
+from app.model.predictor import card_path_for
 from harness.checkpoints import copy_checkpoint, damage_checkpoint, derived_checkpoint, model_folder
 from harness.live_server import LiveServer
 from tests.conftest import MODEL_PATH
@@ -109,7 +111,10 @@ def test_every_worker_ends_on_the_same_version(tmp_path: Path, via: str) -> None
         deadline = time.monotonic() + 60
         while len(server.log_lines_with('"model ready"')) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        workers = {versions_answering(server.base_url, 1).most_common(1)[0][0]}
+        assert len(server.log_lines_with('"model ready"')) == 2
+        # Fresh connections reach both workers: each serves the committed model to begin with.
+        before = versions_answering(server.base_url)
+        assert set(before) == {ModelCard.read(card_path_for(MODEL_PATH)).model_version}, before
         new = derived_checkpoint(MODEL_PATH, serving, 0.05)
         if via == "admin request":
             answer = httpx.post(f"{server.base_url}/admin/reload", headers=ADMIN, timeout=60)
@@ -125,4 +130,3 @@ def test_every_worker_ends_on_the_same_version(tmp_path: Path, via: str) -> None
             time.sleep(0.2)
             loaded = server.log_lines_with('"outcome":"loaded"')
         assert len(loaded) == 2, loaded  # once per worker, not more
-    assert workers

@@ -112,6 +112,29 @@ def poll_readiness(process: subprocess.Popen, base_url: str, timeout: float) -> 
     return seen
 
 
+def poll_until(condition: Callable[[], bool], timeout: float) -> bool:
+    """Whether `condition` came true before `timeout` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def probe_status(server: LiveServer) -> int:
+    """The status of a liveness probe on a fresh connection."""
+    return httpx.get(f"{server.base_url}/health/live", timeout=5).status_code
+
+
+def refuses_connections(server: LiveServer) -> bool:
+    try:
+        server.connect(timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
 def log_events(log_path: Path) -> list[dict]:
     """The service's JSON log lines, in the order the process wrote them."""
     events = []
@@ -158,21 +181,18 @@ def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_clean
         "POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode()
-    with LiveServer.start({"CGPA_MODEL_PATH": str(MODEL_PATH)}) as server:
+    # With room for two connections, a probe is refused 503 exactly while another is open.
+    environment = {"CGPA_MODEL_PATH": str(MODEL_PATH), "CGPA_MAX_CONCURRENCY": "2"}
+    with LiveServer.start(environment) as server:
         in_flight = server.connect(timeout=10)
         # Half a request: the server has its headers and is waiting for the rest of the body.
         in_flight.sendall(head + body[:10])
-        time.sleep(0.3)
+        # The probe's request is read after the half request that came before it on the
+        # other connection, so once the probe is refused, that request is in flight.
+        assert poll_until(lambda: probe_status(server) == 503, timeout=10)
         server.process.send_signal(signal.SIGTERM)
 
-        refused = False
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not refused:
-            try:
-                server.connect(timeout=1).close()
-                time.sleep(0.05)
-            except ConnectionRefusedError:
-                refused = True
+        refused = poll_until(lambda: refuses_connections(server), timeout=10)
         assert refused, "new connections were still accepted after SIGTERM"
         assert server.process.poll() is None, "exited before the request in flight finished"
 

@@ -8,7 +8,6 @@ content type must be identical.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from collections.abc import Callable
@@ -78,34 +77,6 @@ def test_valid_batches_answer_alike_both_ways(make_client, plain_client) -> None
         assert fast_answer[0] == 200
         assert len(json.loads(fast_answer[2])["predictions"]) == size
         assert fast_answer == post(plain, "/predict/batch", body)
-
-
-def test_coalesced_forecasts_equal_one_at_a_time_forecasts() -> None:
-    """Requests in flight together share one forward pass; each still gets its own answer,
-    identical to a forward pass of its own."""
-    rng = random.Random(3)
-    students = [random_student(rng) for _ in range(300)]
-
-    async def all_at_once() -> list:
-        return await asyncio.gather(
-            *(
-                PREDICTOR.coalescer.forecast([student["grades"]], [student.get("college_code")])
-                for student in students
-            ),
-            PREDICTOR.coalescer.forecast(
-                [student["grades"] for student in students[:50]],
-                [student.get("college_code") for student in students[:50]],
-            ),
-        )
-
-    *singles, batch = asyncio.run(all_at_once())
-    coalesced = [forecast for (forecast,) in singles]
-    assert batch == coalesced[:50]
-    alone = [
-        PREDICTOR.forecast([student["grades"]], [student.get("college_code")])[0]
-        for student in students
-    ]
-    assert coalesced == alone
 
 
 # Bodies a naive parser would read differently from a strict one.
@@ -204,7 +175,12 @@ students = st.fixed_dictionaries(
 def test_any_body_answers_alike_both_ways(make_client, plain_client) -> None:
     fast, plain = make_client(), plain_client()
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(body=students | json_values)
     def answers_alike(body: object) -> None:
         encoded = json.dumps(body).encode()

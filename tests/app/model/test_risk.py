@@ -8,7 +8,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.model.risk import RiskModel
@@ -23,6 +23,8 @@ residual_lists = st.lists(st.floats(-4, 4, allow_nan=False), min_size=1, max_siz
 predictions = st.floats(*SCALE)
 # Past both ends of the scale on purpose: the answer must stay defined and monotone there.
 cutoffs = st.floats(-2.0, 12.0)
+# As in the rest of the suite: the same examples every run, and no per-example time limit.
+PROPERTIES = settings(deadline=None, derandomize=True)
 
 
 def conformal_half_width(residuals: list[float], level: float) -> float:
@@ -39,6 +41,7 @@ def normal_residuals(count: int, spread: float) -> list[float]:
     return [normal.inv_cdf((rank + 0.5) / count) for rank in range(count)]
 
 
+@PROPERTIES
 @given(residual_lists, predictions, cutoffs)
 def test_the_probability_is_between_zero_and_one(
     residuals: list[float], predicted: float, cutoff: float
@@ -47,6 +50,7 @@ def test_the_probability_is_between_zero_and_one(
     assert 0.0 <= probability <= 1.0
 
 
+@PROPERTIES
 @given(residual_lists, predictions, cutoffs, cutoffs)
 def test_the_probability_never_falls_as_the_cutoff_rises(
     residuals: list[float], predicted: float, one: float, other: float
@@ -57,6 +61,7 @@ def test_the_probability_never_falls_as_the_cutoff_rises(
     assert at_lower <= at_higher
 
 
+@PROPERTIES
 @given(residual_lists, predictions, cutoffs)
 def test_below_and_above_share_out_every_slot_inside_the_scale(
     residuals: list[float], predicted: float, cutoff: float
@@ -122,6 +127,7 @@ def test_a_skewed_residual_set_still_leaves_one_minus_the_level_outside_the_inte
     assert below_low + (1 - below_high) == pytest.approx(0.1, abs=3 / (len(residuals) + 1))
 
 
+@PROPERTIES
 @given(
     st.lists(st.tuples(predictions, st.integers(1, 3), cutoffs), min_size=1, max_size=20),
 )
