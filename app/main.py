@@ -19,13 +19,14 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.config import STARTUP_FAILURE
 
 from app.api.errors import install_error_handlers
-from app.api.logging import configure_logging, hide_refused_startup_traceback
-from app.api.middleware import RequestContextMiddleware
 from app.api.responses import FastJSONResponse
-from app.api.schemas import Limits, request_models
+from app.api.schemas import request_models
 from app.api.shortcut import RouteShortcut
 from app.config import Settings, get_settings
+from app.model.limits import Limits
 from app.model.predictor import ModelLoadError, load_predictor, read_card
+from app.observability.log_setup import configure_logging, hide_refused_startup_traceback
+from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
 from app.routes import admin, health, metrics, model, page, predict
@@ -70,7 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The card changed between create_app reading it and the load.
         raise refuse_startup(ModelLoadError(f"{state.settings.model_path}: {refusal}")) from None
     state.models.start(predictor)
-    state.metrics.show_model(predictor.card)
+    state.show_model(predictor)
     signals = install_reload_signals(state)
     logger.info(
         "model ready",
@@ -127,9 +128,8 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
                 f"of the model {settings.model_path}"
             )
         )
-    requests = request_models(
-        Limits.of(card, settings.max_batch), card.group.label, card.group.codes
-    )
+    limits = Limits.of(card, settings.max_batch)
+    requests = request_models(limits, card.group.label, card.group.codes)
     app = FastAPIOffline(
         title="cgpa-predictor",
         version="1.0.0",
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         # has its own metrics (/metrics) and access log.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    state = ServiceState(settings=settings, requests=requests)
+    state = ServiceState(settings=settings, limits=limits)
     app.state.service = state
     if threading.current_thread() is threading.main_thread():
         state.control.hold_early_signals()

@@ -57,7 +57,7 @@ def stdlib_access_log() -> FastAPI:
     """The access log line written through stdlib logging, as before app/access_log.py."""
     import logging
 
-    from app.api.access_log import AccessLog
+    from app.observability.access_log import AccessLog
 
     logger = logging.getLogger("cgpa.access")
 
@@ -71,7 +71,7 @@ def stdlib_access_log() -> FastAPI:
 
 def access_log_line_by_line() -> FastAPI:
     """One write system call per access log line instead of one per loop turn."""
-    from app.api.access_log import AccessLog
+    from app.observability.access_log import AccessLog
 
     buffered_write = AccessLog.write
 

@@ -22,7 +22,7 @@ from starlette.types import Receive
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
 from app.model.predictor import Predictor
-from app.state import ServiceState
+from app.state import NOT_LOADED, ServiceState
 
 JSON_ONLY = "content-type: send the body as application/json"
 
@@ -66,7 +66,7 @@ async def answer(request: Request, route: Route) -> Response:
         if route.reads_body:
             require_json(request.headers, route)
             body = await read_body(request.receive, request.headers, state.settings.max_body_bytes)
-        predictor = state.ready_predictor()
+        predictor = ready_predictor(state)
         return await route.work(Call(request, state, predictor, body))
     except ApiError as error:
         return error_response(error, route.style)
@@ -74,6 +74,14 @@ async def answer(request: Request, route: Route) -> Response:
         return error_response(ApiError(499, "client closed the connection"), route.style)
     except Exception as exc:
         return error_response(internal_error(request, exc), route.style)
+
+
+def ready_predictor(state: ServiceState) -> Predictor:
+    """The model to answer with, or a 503 saying why there is none."""
+    predictor = state.predictor
+    if predictor is None:
+        raise ApiError(503, NOT_LOADED)
+    return predictor
 
 
 def media_type(headers: Headers) -> str:

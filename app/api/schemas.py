@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from app.model.card import ModelCard
+from app.model.limits import Limits
 
 COLLEGE_CODE_MAX = 2**31 - 1
 # A student's keys as they are spelled in JSON text (app/api/strict_json.py counts them).
@@ -26,22 +26,6 @@ COLLEGE_CODE_MAX_LENGTH = 64
 
 
 _fields_set = attrgetter("__pydantic_fields_set__")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a request may hold, from the card and the settings."""
-
-    max_history: int
-    scale: tuple[float, float]
-    max_batch: int
-    # The card's group codes are integers or strings; `college_code` takes the same kind.
-    code_kind: Literal["integer", "string"] = "integer"
-
-    @classmethod
-    def of(cls, card: ModelCard, max_batch: int) -> Limits:
-        strings = any(isinstance(code, str) for code in card.group.codes)
-        return cls(card.max_history, card.scale, max_batch, "string" if strings else "integer")
 
 
 def example_student(limits: Limits, codes: list[int] | list[str]) -> dict:

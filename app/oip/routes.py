@@ -21,14 +21,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.advice import RISK_DECIMALS
 from app.api.errors import ApiError, ErrorStyle
 from app.api.openapi import json_body
-from app.api.request_path import Call, Route, answer
+from app.api.request_path import Call, Route, answer, ready_predictor
 from app.api.responses import FastJSONResponse
 from app.api.schemas import RequestModels
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
+from app.model.advice import RISK_DECIMALS
 from app.model.predictor import Predictor
 from app.oip.metadata import MODEL_NAME, model_metadata
 from app.oip.schemas import (
@@ -65,7 +65,7 @@ def chosen_model(name: str, version: str | None, state: ServiceState) -> Predict
     previous one after a reload); 404 for another model or version."""
     if name != MODEL_NAME:
         raise ApiError(404, f"unknown model {name!r}; this server serves {MODEL_NAME!r}")
-    active = state.ready_predictor()
+    active = ready_predictor(state)
     if version is None:
         return active
     loaded = state.models.versions()

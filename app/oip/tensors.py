@@ -20,9 +20,10 @@ from typing import Annotated, Any, TypeVar
 from pydantic import Field, TypeAdapter, ValidationError
 
 from app.api.errors import ApiError
-from app.api.schemas import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH, Limits
+from app.api.schemas import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH
 from app.api.validation import describe
 from app.model.card import NO_COLLEGE
+from app.model.limits import Limits
 from app.oip.schemas import (
     COLLEGE_CODE,
     GRADES,

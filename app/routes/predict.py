@@ -12,13 +12,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.advice import add_advice
+from app.api.errors import ApiError
 from app.api.openapi import json_body
 from app.api.request_path import Call, Route, answer
 from app.api.responses import FastJSONResponse
 from app.api.schemas import BatchPrediction, ErrorResponse, Prediction, RequestModels
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
+from app.model.advice import TooManyExplanations, add_advice
 from app.model.predictor import Forecast, Predictor
 
 ERROR_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -89,6 +90,23 @@ def unknown_college(college_code: object) -> str:
     )
 
 
+async def advise(
+    answers: list[dict],
+    students: Sequence[Any],
+    forecasts: Sequence[Forecast],
+    predictor: Predictor,
+    default_cutoff: float | None,
+    field: str,
+) -> None:
+    """`add_advice`, its refusal worded as a 422 on `field`."""
+    try:
+        await add_advice(answers, students, forecasts, predictor, default_cutoff)
+    except TooManyExplanations as refusal:
+        message = str(refusal)
+        detail = {"field": field, "message": message, "type": "too_many_explanations"}
+        raise ApiError(422, f"{field}: {message}", [detail]) from None
+
+
 def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | None) -> APIRouter:
     scale = requests.limits.scale
     student_model, batch_model = requests.student, requests.batch
@@ -98,7 +116,7 @@ def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | 
         histories, colleges = [student.grades], [student.college_code]
         forecasts = await call.predictor.coalescer.forecast(histories, colleges)
         answers = render(forecasts, histories, colleges, call.predictor)
-        await add_advice(answers, [student], forecasts, call.predictor, default_cutoff)
+        await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
         call.state.metrics.predicted["single"].inc()
         return FastJSONResponse(answers[0])
 
@@ -109,7 +127,7 @@ def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | 
         colleges = [student.college_code for student in students]
         forecasts = await call.predictor.coalescer.forecast(histories, colleges)
         answers = render(forecasts, histories, colleges, call.predictor)
-        await add_advice(answers, students, forecasts, call.predictor, default_cutoff, "students")
+        await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
         call.state.metrics.predicted["batch"].inc(len(forecasts))
         return FastJSONResponse({"predictions": answers})
 
