@@ -19,9 +19,9 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.config import STARTUP_FAILURE
 
 from app.api.errors import install_error_handlers
+from app.api.request_models import request_models
 from app.api.responses import FastJSONResponse
-from app.api.schemas import request_models
-from app.api.shortcut import RouteShortcut
+from app.api.shortcut import RouteShortcut, shortcut_table
 from app.config import Settings, get_settings
 from app.model.limits import Limits
 from app.model.predictor import ModelLoadError, load_predictor, read_card
@@ -148,9 +148,10 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     if threading.current_thread() is threading.main_thread():
         state.control.hold_early_signals()
     install_error_handlers(app)
+    app.state.request_models = requests
     guarded_docs = settings.api_key is not None
-    prediction_routes = predict.router(requests, guarded_docs, settings.risk_below)
-    protocol_routes = oip.router(requests, guarded_docs)
+    prediction_routes = predict.router(requests, guarded_docs)
+    protocol_routes = oip.router(guarded_docs)
     app.include_router(prediction_routes)
     app.include_router(model.router(guarded_docs))
     if settings.admin_key is not None:  # without a key the admin routes do not exist
@@ -163,11 +164,13 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         shortcuts = [(route, {}) for route in prediction_routes.routes]
         shortcuts += [
             (route, {"name": MODEL_NAME})
-            for route in protocol_routes.routes
-            if getattr(route, "path", "") == "/v2/models/{name}/infer"
+            for route in app.routes
+            if getattr(route, "path", "") == oip.INFER_PATH
         ]
-        # Added first, so it runs inside RequestContextMiddleware (the last added is outermost).
-        app.add_middleware(RouteShortcut, routes=shortcuts)
+        # Checked now: an endpoint the shortcut would call without its dependencies stops
+        # create_app. Added first, so it runs inside RequestContextMiddleware (the last added
+        # is outermost).
+        app.add_middleware(RouteShortcut, table=shortcut_table(shortcuts))
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, access_log=state.access_log)
     return app
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from app.api.schemas import request_models
+from app.api.request_models import request_models
 from app.model.card import ModelCard
 from app.model.limits import Limits
 

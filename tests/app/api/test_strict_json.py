@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.errors import ApiError
-from app.api.schemas import request_models
+from app.api.request_models import request_models
 from app.api.strict_json import parse_body
 from app.model.limits import Limits
 
