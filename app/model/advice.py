@@ -80,7 +80,7 @@ async def add_advice(
     )
     if rows > MAX_EXPLAINED_ROWS:
         raise TooManyExplanations(rows)
-    explanations = await predictor.explanations.forecast(histories, colleges)
+    explanations = await predictor.explanation_coalescer.run(histories, colleges)
     for index, explanation in zip(explained, explanations, strict=True):
         answers[index]["explanation"] = {
             "baseline": explanation.baseline,

@@ -21,16 +21,17 @@ Result = TypeVar("Result")
 Forward = Callable[[Sequence[Sequence[float]], Sequence[object]], list[Result]]
 
 
-class ForecastCoalescer(Generic[Result]):
+class ForwardCoalescer(Generic[Result]):
     def __init__(self, forward: Forward[Result]) -> None:
         self.forward = forward
         self.waiting: list[
             tuple[Sequence[Sequence[float]], Sequence[object], asyncio.Future[list[Result]]]
         ] = []
 
-    async def forecast(
+    async def run(
         self, histories: Sequence[Sequence[float]], groups: Sequence[object]
     ) -> list[Result]:
+        """`forward(histories, groups)`, in one pass with the other calls of this loop turn."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[list[Result]] = loop.create_future()
         if not self.waiting:

@@ -64,7 +64,7 @@ async def infer_work(call: Call) -> Response:
     students = TensorReader(requests.limits, requests.grades).students(inference)
     cutoff = risk_cutoff(inference, scale)
     outputs = requested_outputs(inference, with_risk=cutoff is not None)
-    forecasts = await predictor.coalescer.forecast(students.histories, students.colleges)
+    forecasts = await predictor.forecast_coalescer.run(students.histories, students.colleges)
     call.state.metrics.predicted["v2"].inc(len(forecasts))
     columns = {
         "predicted_cgpa": [forecast.predicted_cgpa for forecast in forecasts],

@@ -105,7 +105,7 @@ async def predict_one(call: Call) -> Response:
     requests = request_models_of(call.request.app)
     student: Any = parse_body(call.body, requests.student, requests.limits.scale)
     histories, colleges = [student.grades], [student.college_code]
-    forecasts = await call.predictor.coalescer.forecast(histories, colleges)
+    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
     answers = render(forecasts, histories, colleges, call.predictor)
     default_cutoff = call.state.settings.risk_below
     await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
@@ -119,7 +119,7 @@ async def predict_many(call: Call) -> Response:
     students = batch.students
     histories = [student.grades for student in students]
     colleges = [student.college_code for student in students]
-    forecasts = await call.predictor.coalescer.forecast(histories, colleges)
+    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
     answers = render(forecasts, histories, colleges, call.predictor)
     default_cutoff = call.state.settings.risk_below
     await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")

@@ -89,10 +89,10 @@ def test_coalesced_forecasts_equal_one_at_a_time_forecasts() -> None:
     async def all_at_once() -> list:
         return await asyncio.gather(
             *(
-                PREDICTOR.coalescer.forecast([student["grades"]], [student.get("college_code")])
+                PREDICTOR.forecast_coalescer.run([student["grades"]], [student.get("college_code")])
                 for student in students
             ),
-            PREDICTOR.coalescer.forecast(
+            PREDICTOR.forecast_coalescer.run(
                 [student["grades"] for student in students[:50]],
                 [student.get("college_code") for student in students[:50]],
             ),
@@ -102,7 +102,7 @@ def test_coalesced_forecasts_equal_one_at_a_time_forecasts() -> None:
     coalesced = [forecast for (forecast,) in singles]
     assert batch == coalesced[:50]
     alone = [
-        PREDICTOR.forecast([student["grades"]], [student.get("college_code")])[0]
+        PREDICTOR.forecast_batch([student["grades"]], [student.get("college_code")])[0]
         for student in students
     ]
     assert coalesced == alone
@@ -233,7 +233,7 @@ def test_concurrent_requests_to_the_real_server_get_their_own_answers(live_serve
         answers = list(pool.map(ask, students))
     for student, (status, body) in zip(students, answers, strict=True):
         assert status == 200
-        (expected,) = PREDICTOR.forecast([student["grades"]], [student.get("college_code")])
+        (expected,) = PREDICTOR.forecast_batch([student["grades"]], [student.get("college_code")])
         assert (body["predicted_cgpa"], body["interval"]["low"], body["interval"]["high"]) == (
             expected.predicted_cgpa,
             expected.low,
