@@ -29,7 +29,6 @@ from app.api.responses import FastJSONResponse
 from app.api.security import documented_key
 from app.oip.inference import INFER, METADATA, chosen_model
 from app.oip.schemas import InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata
-from app.routes import health
 from app.state import ServiceState
 
 HEALTH_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -48,9 +47,10 @@ async def server_live() -> Response:
 
 
 async def server_ready(request: Request) -> Response:
-    # Exactly what /health/ready decides, answered the protocol's way (4xx is "no").
-    ours = await health.ready(request)
-    return Response(status_code=200 if ours.status_code == 200 else 400)
+    # What /health/ready decides (the one readiness rule), answered the protocol's way
+    # (4xx is "no").
+    state: ServiceState = request.app.state.service
+    return Response(status_code=200 if state.readiness_problem() is None else 400)
 
 
 async def model_ready(request: Request, name: str) -> Response:
