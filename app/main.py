@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from uvicorn.config import STARTUP_FAILURE
 
@@ -161,11 +162,13 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     app.include_router(protocol_routes)
     app.include_router(page.router)
     if route_shortcut:
-        shortcuts = [(route, {}) for route in prediction_routes.routes]
+        shortcuts: list[tuple[APIRoute, dict[str, str]]] = [
+            (route, {}) for route in prediction_routes.routes if isinstance(route, APIRoute)
+        ]
         shortcuts += [
             (route, {"name": MODEL_NAME})
             for route in app.routes
-            if getattr(route, "path", "") == oip.INFER_PATH
+            if isinstance(route, APIRoute) and route.path == oip.INFER_PATH
         ]
         # Checked now: an endpoint the shortcut would call without its dependencies stops
         # create_app. Added first, so it runs inside RequestContextMiddleware (the last added

@@ -64,8 +64,9 @@ class Predictor:
         self.card = card
         self.path = path
         # Code -> the module's group index; a code not in it (or None) is the unknown slot.
+        codes: Sequence[GroupCode] = card.group.codes
         self.group_index: dict[GroupCode | None, int] = {
-            code: index for index, code in enumerate(card.group.codes)
+            code: index for index, code in enumerate(codes)
         }
         # Serialised once: GET /model answers with it as is.
         self.card_json = card.model_dump(mode="json")

@@ -151,7 +151,7 @@ def router(guarded_docs: bool) -> APIRouter:
         responses=HEALTH_ANSWERS,
         **no_body,
     )
-    unknown = {404: error_answers(METADATA)[404]}
+    unknown: dict[int | str, dict[str, Any]] = {404: error_answers(METADATA)[404]}
     for model in (ACTIVE, ONE_VERSION):
         routes.add_api_route(
             f"{model.path}/ready",

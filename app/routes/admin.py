@@ -7,6 +7,8 @@ is a 409 naming the file and the reason, and the old model keeps serving.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from app.api.error_answers import error_answers
@@ -16,7 +18,9 @@ from app.api.responses import FastJSONResponse
 from app.model.registry import Outcome
 
 FAILED = ("refused", "no_previous")
-DONE = {200: {"description": "Done: `outcome` says what changed, `serving` what answers now."}}
+DONE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Done: `outcome` says what changed, `serving` what answers now."}
+}
 REFUSED = {409: "Refused; the model that served still does."}
 
 

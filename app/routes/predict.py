@@ -30,12 +30,12 @@ def render(
     histories: Sequence[Sequence[float]],
     college_codes: Sequence[object],
     predictor: Predictor,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Plain dicts shaped as `Prediction`: each answer is built once, never re-validated.
     The loop is the hot part of a 1000-student batch, hence the constants held in locals."""
     level = predictor.card.interval.level
     version = predictor.card.model_version
-    answers = [
+    answers: list[dict[str, Any]] = [
         {
             "predicted_cgpa": forecast.predicted_cgpa,
             "interval": {"low": forecast.low, "high": forecast.high, "level": level},
