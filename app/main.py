@@ -85,10 +85,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # garbage collector's sight, its full passes stop re-scanning them, which shortens them
     # a great deal (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
-    # A 1000-student batch leaves some 10,000 objects alive until its answer is sent: at
-    # Python's default of a young collection every 700 net allocations, about 11 collections
-    # scanned them again and again, a tenth of the request's time (bench.compare, row
-    # "default gc thresholds"). Cycles are rare here, so collecting less often costs little.
+    # A large batch leaves many objects alive until its answer is sent, and Python's default
+    # young collection (every 700 net allocations) scans them again and again; what that
+    # costs is in docs/performance.md (bench.compare, row "default gc thresholds"). Cycles
+    # are rare here, so collecting less often costs little.
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     yield
