@@ -1,6 +1,6 @@
 """What a request may hold, from the served model's card and the settings.
 
-The request models (app/api/schemas.py) are built from these limits, and a reload may swap
+The request models (app/api/request_models.py) are built from these limits, and a reload may swap
 in only a model with the same limits (app/state.py), so /openapi.json stays true.
 """
 
