@@ -15,17 +15,19 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from uvicorn.config import STARTUP_FAILURE
 
 from app.api.errors import install_error_handlers
-from app.api.logging import configure_logging, hide_refused_startup_traceback
-from app.api.middleware import RequestContextMiddleware
+from app.api.request_models import request_models
 from app.api.responses import FastJSONResponse
-from app.api.schemas import Limits, request_models
-from app.api.shortcut import RouteShortcut
+from app.api.shortcut import RouteShortcut, shortcut_table
 from app.config import Settings, get_settings
+from app.model.limits import Limits
 from app.model.predictor import ModelLoadError, load_predictor, read_card
+from app.observability.log_setup import configure_logging, hide_refused_startup_traceback
+from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
 from app.routes import admin, health, metrics, model, page, predict
@@ -70,7 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The card changed between create_app reading it and the load.
         raise refuse_startup(ModelLoadError(f"{state.settings.model_path}: {refusal}")) from None
     state.models.start(predictor)
-    state.metrics.show_model(predictor.card)
+    state.show_model(predictor)
     signals = install_reload_signals(state)
     logger.info(
         "model ready",
@@ -83,10 +85,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # garbage collector's sight, its full passes stop re-scanning them, which shortens them
     # a great deal (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
-    # A 1000-student batch leaves some 10,000 objects alive until its answer is sent: at
-    # Python's default of a young collection every 700 net allocations, about 11 collections
-    # scanned them again and again, a tenth of the request's time (bench.compare, row
-    # "default gc thresholds"). Cycles are rare here, so collecting less often costs little.
+    # A large batch leaves many objects alive until its answer is sent, and Python's default
+    # young collection (every 700 net allocations) scans them again and again; what that
+    # costs is in docs/performance.md (bench.compare, row "default gc thresholds"). Cycles
+    # are rare here, so collecting less often costs little.
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     yield
@@ -127,9 +129,8 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
                 f"of the model {settings.model_path}"
             )
         )
-    requests = request_models(
-        Limits.of(card, settings.max_batch), card.group.label, card.group.codes
-    )
+    limits = Limits.of(card, settings.max_batch)
+    requests = request_models(limits, card.group.label, card.group.codes)
     app = FastAPIOffline(
         title="cgpa-predictor",
         version="1.0.0",
@@ -143,14 +144,15 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         # has its own metrics (/metrics) and access log.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    state = ServiceState(settings=settings, requests=requests)
+    state = ServiceState(settings=settings, limits=limits)
     app.state.service = state
     if threading.current_thread() is threading.main_thread():
         state.control.hold_early_signals()
     install_error_handlers(app)
+    app.state.request_models = requests
     guarded_docs = settings.api_key is not None
-    prediction_routes = predict.router(requests, guarded_docs, settings.risk_below)
-    protocol_routes = oip.router(requests, guarded_docs)
+    prediction_routes = predict.router(requests, guarded_docs)
+    protocol_routes = oip.router(guarded_docs)
     app.include_router(prediction_routes)
     app.include_router(model.router(guarded_docs))
     if settings.admin_key is not None:  # without a key the admin routes do not exist
@@ -160,14 +162,18 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     app.include_router(protocol_routes)
     app.include_router(page.router)
     if route_shortcut:
-        shortcuts = [(route, {}) for route in prediction_routes.routes]
+        shortcuts: list[tuple[APIRoute, dict[str, str]]] = [
+            (route, {}) for route in prediction_routes.routes if isinstance(route, APIRoute)
+        ]
         shortcuts += [
             (route, {"name": MODEL_NAME})
-            for route in protocol_routes.routes
-            if getattr(route, "path", "") == "/v2/models/{name}/infer"
+            for route in app.routes
+            if isinstance(route, APIRoute) and route.path == oip.INFER_PATH
         ]
-        # Added first, so it runs inside RequestContextMiddleware (the last added is outermost).
-        app.add_middleware(RouteShortcut, routes=shortcuts)
+        # Checked now: an endpoint the shortcut would call without its dependencies stops
+        # create_app. Added first, so it runs inside RequestContextMiddleware (the last added
+        # is outermost).
+        app.add_middleware(RouteShortcut, table=shortcut_table(shortcuts))
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, access_log=state.access_log)
     return app
 

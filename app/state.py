@@ -1,17 +1,20 @@
-"""What the service holds while it runs, in one typed object on `app.state.service`."""
+"""What the service holds while it runs, in one typed object on `app.state.service`.
+
+It knows the model, the settings and the observability objects, never the HTTP layer:
+app/api/ reads it, not the other way round.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.api.access_log import AccessLog
-from app.api.errors import ApiError
-from app.api.metrics import Metrics
-from app.api.schemas import Limits, RequestModels
 from app.config import Settings
 from app.model.control import ModelControl
+from app.model.limits import Limits
 from app.model.predictor import Predictor
 from app.model.registry import ModelRegistry, Outcome
+from app.observability.access_log import AccessLog
+from app.observability.metrics import Metrics
 
 NOT_LOADED = "the model is not loaded"
 
@@ -19,8 +22,8 @@ NOT_LOADED = "the model is not loaded"
 @dataclass
 class ServiceState:
     settings: Settings
-    # Built from the card at startup: the limits validation enforces and the docs state.
-    requests: RequestModels
+    # From the card at startup: the limits validation enforces and the docs state.
+    limits: Limits
     metrics: Metrics = field(default_factory=Metrics)
     access_log: AccessLog = field(default_factory=AccessLog)
     # Set while shutting down, so a load balancer stops sending new requests.
@@ -41,26 +44,23 @@ class ServiceState:
         """Why a verified model may not be swapped in: the published request contract (the
         limits in /openapi.json) must stay what clients were told."""
         served = Limits.of(predictor.card, self.settings.max_batch)
-        if served != self.requests.limits:
+        if served != self.limits:
             return (
                 f"its request limits ({served}) differ from the ones this service publishes "
-                f"({self.requests.limits}); restart the service to serve it"
+                f"({self.limits}); restart the service to serve it"
             )
         return None
+
+    def show_model(self, predictor: Predictor) -> None:
+        card = predictor.card
+        self.metrics.show_model(card.model_version, card.checkpoint_sha256)
 
     def count(self, outcome: Outcome) -> None:
         self.metrics.reloads.labels(outcome.outcome).inc()
         if outcome.active is not None:
-            self.metrics.show_model(outcome.active.predictor.card)
+            self.show_model(outcome.active.predictor)
 
     def readiness_problem(self) -> str | None:
         if self.not_ready_reason is not None:
             return self.not_ready_reason
         return NOT_LOADED if self.predictor is None else None
-
-    def ready_predictor(self) -> Predictor:
-        """The model to answer with, or a 503 saying why there is none."""
-        predictor = self.predictor
-        if predictor is None:
-            raise ApiError(503, NOT_LOADED)
-        return predictor

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from app.api.schemas import Limits, request_models
+from app.api.request_models import request_models
 from app.model.card import ModelCard
+from app.model.limits import Limits
 
 # The service's own request model, with the limits of the same card (read without torch:
 # the bare app must not carry the model's weight in memory or start-up time).

@@ -41,7 +41,7 @@ def measure_one(model_path: Path, rows: int, repeats: int) -> dict:
         for _ in range(STUDENTS)
     ]
     colleges = [rng.choice(codes) for _ in range(STUDENTS)]
-    predictor.forecast(histories, colleges)  # warm-up: TorchScript optimises on first calls
+    predictor.forecast_batch(histories, colleges)  # warm-up: TorchScript optimises on first calls
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     timings = []
     for _ in range(repeats):

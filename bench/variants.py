@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.model.batching import ForecastCoalescer
+from app.model.batching import ForwardCoalescer
 from app.server.protocol import LimitedHttpToolsProtocol
 
 
@@ -33,11 +33,11 @@ def no_coalescing() -> FastAPI:
     """One forward pass per request, inline in the event loop."""
 
     async def alone(
-        self: ForecastCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
+        self: ForwardCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
     ) -> list:
         return self.forward(histories, groups)
 
-    ForecastCoalescer.forecast = alone  # type: ignore[method-assign]
+    ForwardCoalescer.run = alone  # type: ignore[method-assign]
     return as_shipped()
 
 
@@ -45,11 +45,11 @@ def threadpool_inference() -> FastAPI:
     """One forward pass per request in the threadpool, as a `def` route would run it."""
 
     async def in_threadpool(
-        self: ForecastCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
+        self: ForwardCoalescer, histories: Sequence[Sequence[float]], groups: Sequence[object]
     ) -> list:
         return await run_in_threadpool(self.forward, histories, groups)
 
-    ForecastCoalescer.forecast = in_threadpool  # type: ignore[method-assign]
+    ForwardCoalescer.run = in_threadpool  # type: ignore[method-assign]
     return as_shipped()
 
 
@@ -57,7 +57,7 @@ def stdlib_access_log() -> FastAPI:
     """The access log line written through stdlib logging, as before app/access_log.py."""
     import logging
 
-    from app.api.access_log import AccessLog
+    from app.observability.access_log import AccessLog
 
     logger = logging.getLogger("cgpa.access")
 
@@ -71,7 +71,7 @@ def stdlib_access_log() -> FastAPI:
 
 def access_log_line_by_line() -> FastAPI:
     """One write system call per access log line instead of one per loop turn."""
-    from app.api.access_log import AccessLog
+    from app.observability.access_log import AccessLog
 
     buffered_write = AccessLog.write
 

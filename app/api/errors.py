@@ -99,7 +99,9 @@ def _has_route(request: Request, path: str) -> bool:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        # Registered for StarletteHTTPException only; Starlette's handler type is wider.
+        assert isinstance(exc, StarletteHTTPException)
         return error_response(routing_error(request, exc.status_code, exc.headers))
 
     async def on_unexpected_error(request: Request, exc: Exception) -> Response:

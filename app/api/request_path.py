@@ -1,4 +1,4 @@
-"""The one path every guarded route takes: `answer(request, route)`.
+"""The one path every guarded route takes: `answer(request, contract)`.
 
 In order: the key (401, before anything about the body is revealed; the API key, or the
 admin key for the admin routes), the content type
@@ -10,8 +10,8 @@ logged and answered 500 in that style too. Each rule is one function, called fro
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 
 from starlette.datastructures import Headers
@@ -22,7 +22,7 @@ from starlette.types import Receive
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
 from app.model.predictor import Predictor
-from app.state import ServiceState
+from app.state import NOT_LOADED, ServiceState
 
 JSON_ONLY = "content-type: send the body as application/json"
 
@@ -43,8 +43,10 @@ class Guard(Enum):
 
 
 @dataclass(frozen=True)
-class Route:
-    """How one route answers: its own work, and which of the common checks come first."""
+class RouteContract:
+    """What one route declares: its own work, which of the common checks come before it,
+    and the error answers of its own work. Its documented error answers are derived from
+    this (app/api/error_answers.py), so the docs list what the checks can answer."""
 
     work: Callable[[Call], Awaitable[Response]]
     guard: Guard = Guard.API_KEY
@@ -53,38 +55,48 @@ class Route:
     # Media types read as JSON besides application/json and */*+json (the protocol's
     # clients send none, or curl's form default).
     also_json: frozenset[str] = frozenset()
+    # Errors the work itself answers beyond the common checks': status -> when.
+    own_errors: Mapping[int, str] = field(default_factory=dict)
 
 
-async def answer(request: Request, route: Route) -> Response:
+async def answer(request: Request, contract: RouteContract) -> Response:
     state: ServiceState = request.app.state.service
     try:
-        if route.guard is Guard.API_KEY:
+        if contract.guard is Guard.API_KEY:
             check_api_key(request.headers, state.settings.api_key)
         else:
             check_admin_key(request.headers, state.settings.admin_key)
         body = b""
-        if route.reads_body:
-            require_json(request.headers, route)
+        if contract.reads_body:
+            require_json(request.headers, contract)
             body = await read_body(request.receive, request.headers, state.settings.max_body_bytes)
-        predictor = state.ready_predictor()
-        return await route.work(Call(request, state, predictor, body))
+        predictor = ready_predictor(state)
+        return await contract.work(Call(request, state, predictor, body))
     except ApiError as error:
-        return error_response(error, route.style)
+        return error_response(error, contract.style)
     except ClientDisconnect:
-        return error_response(ApiError(499, "client closed the connection"), route.style)
+        return error_response(ApiError(499, "client closed the connection"), contract.style)
     except Exception as exc:
-        return error_response(internal_error(request, exc), route.style)
+        return error_response(internal_error(request, exc), contract.style)
+
+
+def ready_predictor(state: ServiceState) -> Predictor:
+    """The model to answer with, or a 503 saying why there is none."""
+    predictor = state.predictor
+    if predictor is None:
+        raise ApiError(503, NOT_LOADED)
+    return predictor
 
 
 def media_type(headers: Headers) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def require_json(headers: Headers, route: Route) -> None:
+def require_json(headers: Headers, contract: RouteContract) -> None:
     kind = media_type(headers)
-    if kind == "application/json" or kind.endswith("+json") or kind in route.also_json:
+    if kind == "application/json" or kind.endswith("+json") or kind in contract.also_json:
         return
-    if route.style is ErrorStyle.PROTOCOL:  # the protocol answers every bad request 400
+    if contract.style is ErrorStyle.PROTOCOL:  # the protocol answers every bad request 400
         raise ApiError(
             400, f"content-type: send the inference request as application/json, not {kind}"
         )

@@ -17,20 +17,22 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from app.model.card import GroupCode
+
 Result = TypeVar("Result")
-Forward = Callable[[Sequence[Sequence[float]], Sequence[object]], list[Result]]
+Groups = Sequence[GroupCode | None]
+Forward = Callable[[Sequence[Sequence[float]], Groups], list[Result]]
 
 
-class ForecastCoalescer(Generic[Result]):
+class ForwardCoalescer(Generic[Result]):
     def __init__(self, forward: Forward[Result]) -> None:
         self.forward = forward
         self.waiting: list[
-            tuple[Sequence[Sequence[float]], Sequence[object], asyncio.Future[list[Result]]]
+            tuple[Sequence[Sequence[float]], Groups, asyncio.Future[list[Result]]]
         ] = []
 
-    async def forecast(
-        self, histories: Sequence[Sequence[float]], groups: Sequence[object]
-    ) -> list[Result]:
+    async def run(self, histories: Sequence[Sequence[float]], groups: Groups) -> list[Result]:
+        """`forward(histories, groups)`, in one pass with the other calls of this loop turn."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[list[Result]] = loop.create_future()
         if not self.waiting:

@@ -33,6 +33,9 @@ FORMAT_VERSION = 2
 NO_COLLEGE = -1
 # The module's group index for "no code given, or a code the model does not know".
 UNKNOWN_GROUP_INDEX = -1
+# One group (college) code as the card's `group.codes` hold it: an integer or a string, as
+# found in the training file. Where a code may be absent, the type says so: `GroupCode | None`.
+GroupCode = int | str
 # The most out-of-fold residuals the card keeps per history length.
 RESIDUALS_KEPT = 1000
 

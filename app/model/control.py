@@ -56,7 +56,7 @@ class ModelControl:
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
         for number in self._actions:
-            loop.add_signal_handler(number, lambda number=number: self._on_signal(number))
+            loop.add_signal_handler(number, self._on_signal, number)
         for number in dict.fromkeys(self._early):  # each asked-for action once, in order
             self._on_signal(number)
         self._early.clear()

@@ -17,13 +17,10 @@ from pathlib import Path
 
 import torch
 
-from app.model.batching import ForecastCoalescer
-from app.model.card import UNKNOWN_GROUP_INDEX, ModelCard, sha256_of_file
+from app.model.batching import ForwardCoalescer
+from app.model.card import UNKNOWN_GROUP_INDEX, GroupCode, ModelCard, sha256_of_file
 from app.model.explain import Explainer, Explanation
 from app.model.risk import RiskModel
-
-# A request's college (group) code: what the card's `group.codes` hold, or None for none.
-GroupCode = int | str | None
 
 # Outputs are float64; a golden example reproduces when it agrees to this tolerance
 # (exact on the machine that wrote it, a few ulps elsewhere).
@@ -36,6 +33,9 @@ DECIMALS = 2
 # training at its position by more than this share of the scale (0.5 points on 0-10): nearer
 # than that is ordinary variation, farther is extrapolation worth a warning.
 UNUSUAL_MARGIN = 0.05
+# From this many students on, the unusual-grade check compares in torch, on the padded grades
+# the forward pass already built, rather than grade by grade in Python.
+VECTOR_UNUSUAL_ROWS = 32
 
 
 class ModelLoadError(RuntimeError):
@@ -64,16 +64,17 @@ class Predictor:
         self.card = card
         self.path = path
         # Code -> the module's group index; a code not in it (or None) is the unknown slot.
-        self.group_index: dict[GroupCode, int] = {
-            code: index for index, code in enumerate(card.group.codes)
+        codes: Sequence[GroupCode] = card.group.codes
+        self.group_index: dict[GroupCode | None, int] = {
+            code: index for index, code in enumerate(codes)
         }
         # Serialised once: GET /model answers with it as is.
         self.card_json = card.model_dump(mode="json")
-        self.coalescer: ForecastCoalescer[Forecast] = ForecastCoalescer(self.forecast)
+        self.forecast_coalescer: ForwardCoalescer[Forecast] = ForwardCoalescer(self.forecast_batch)
         self.risk = RiskModel.from_card(card)
         self.explainer = Explainer.from_card(self.run_module, card)
         # Explanations of concurrent requests share forward passes too.
-        self.explanations: ForecastCoalescer[Explanation] = ForecastCoalescer(self.explain)
+        self.explanation_coalescer: ForwardCoalescer[Explanation] = ForwardCoalescer(self.explain)
         low, high = card.scale
         margin = UNUSUAL_MARGIN * (high - low)
         self.usual_ranges = [
@@ -89,7 +90,7 @@ class Predictor:
         """For the students with grades outside what the model saw in training (by more than
         the margin), their positions: {student: [position, ...]}. Usually empty."""
         ranges = self.usual_ranges
-        if len(histories) < VECTOR_ROUNDING_ROWS:
+        if len(histories) < VECTOR_UNUSUAL_ROWS:
             found: dict[int, Sequence[int]] = {}
             for row, history in enumerate(histories):
                 positions = [
@@ -114,27 +115,29 @@ class Predictor:
         bits = ((outside & present) * self.position_bits[:longest]).sum(1).tolist()
         return {row: positions_of_bits(mask) for row, mask in enumerate(bits) if mask}
 
-    def group_indexes(self, colleges: Sequence[GroupCode]) -> list[int]:
+    def group_indexes(self, colleges: Sequence[GroupCode | None]) -> list[int]:
         """Each code's position in the card's codes; None and unknown codes: the unknown slot."""
         index = self.group_index
         return [index.get(code, UNKNOWN_GROUP_INDEX) for code in colleges]
 
     def explain(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
     ) -> list[Explanation]:
         """Exact Shapley values of each student's prediction (app/model/explain.py)."""
         with torch.inference_mode():
             return self.explainer.explain(histories, self.group_indexes(colleges))
 
     def raw_outputs(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
     ) -> list[list[float]]:
         """One batched forward pass; rows of [prediction, low, high], unrounded."""
         return self._forward(*self._padded(histories), colleges).tolist()
 
-    def forecast(
-        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode]
+    def forecast_batch(
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
     ) -> list[Forecast]:
+        """The forecasts of these students, from one forward pass made now (routes ask the
+        `forecast_coalescer` instead, which joins their passes)."""
         grades, lengths = self._padded(histories)
         outputs = self._forward(grades, lengths, colleges)
         rows = rounded_rows(outputs)
@@ -154,7 +157,7 @@ class Predictor:
                 rows, raw, histories, colleges, strict=True
             )
         ]
-        if len(histories) < VECTOR_ROUNDING_ROWS:
+        if len(histories) < VECTOR_UNUSUAL_ROWS:
             unusual = self.unusual_grades(histories)
         else:
             unusual = self._unusual_in(grades, lengths)
@@ -179,7 +182,7 @@ class Predictor:
         return grades.view(len(histories), longest), lengths
 
     def _forward(
-        self, grades: torch.Tensor, lengths: torch.Tensor, colleges: Sequence[GroupCode]
+        self, grades: torch.Tensor, lengths: torch.Tensor, colleges: Sequence[GroupCode | None]
     ) -> torch.Tensor:
         # None is not a key, so "no code" is the unknown slot too.
         positions = self.group_indexes(colleges)

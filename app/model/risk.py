@@ -80,7 +80,9 @@ class RiskModel:
         Two bisections per student on a list of at most 1000: for one student far cheaper than
         building tensors for `torch.searchsorted`, and about as fast for a batch of 1000.
         """
-        cutoffs = [float(cutoff)] * len(predicted) if _is_number(cutoff) else list(cutoff)
+        cutoffs = (
+            [float(cutoff)] * len(predicted) if isinstance(cutoff, int | float) else list(cutoff)
+        )
         if not len(predicted) == len(lengths) == len(cutoffs):
             raise ValueError("predicted, lengths and cutoffs must have one entry per student")
         if any(map(math.isnan, cutoffs)):
@@ -102,7 +104,3 @@ class RiskModel:
                 tied = bisect_right(residuals, gap, lo=below) - below
                 answers.append((below + 0.5 * (tied + 1)) / (len(residuals) + 1))
         return answers
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float)

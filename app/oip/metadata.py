@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.schemas import Limits
 from app.model.card import NO_COLLEGE
+from app.model.limits import Limits
 from app.model.predictor import Predictor
 from app.oip.schemas import COLLEGE_CODE, GRADES, OUTPUT_NAMES
 

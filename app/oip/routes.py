@@ -1,235 +1,182 @@
 """The Open Inference Protocol v2 REST surface (KServe v2 / Triton), beside our own routes.
 
 A KServe or Triton client can talk to this service unchanged: health, server and model
-metadata, and inference on the model `cgpa_rnn`. Guarded routes take the one request path
-(app/api/request_path.py) with the protocol's error style, and inference joins the same
-coalesced forward passes as /predict, so the numbers are identical.
+metadata, and inference on the model `cgpa_rnn` (the work: app/oip/inference.py).
 
 Differences from the rest of the service, all because the protocol says so:
 - errors are `{"error": "<message>"}` with 400 (bad request) or 404 (unknown model or
   version), never our `{"error", "message", "detail"}` shape or 422;
 - health answers carry no body: 200 means yes, 400 means no;
-- a body is read as JSON when it declares no content type (tritonclient sends none) or
-  curl's default `application/x-www-form-urlencoded` (`curl -d`, as the protocol's servers'
-  curl examples send it); any other non-JSON type, e.g. octet-stream or the binary tensor
-  extension's header, is a 400 saying what to send instead.
+- a body without a JSON content type is read as JSON all the same (app/oip/inference.py).
+
+Every route about a model exists twice, for the active model (`/models/{name}/...`) and for
+one loaded version (`/models/{name}/versions/{version}/...`); one loop registers both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.advice import RISK_DECIMALS
-from app.api.errors import ApiError, ErrorStyle
+from app.api.error_answers import error_answers
+from app.api.errors import ApiError
 from app.api.openapi import json_body
-from app.api.request_path import Call, Route, answer
+from app.api.request_path import answer
 from app.api.responses import FastJSONResponse
-from app.api.schemas import RequestModels
 from app.api.security import documented_key
-from app.api.strict_json import parse_body
-from app.model.predictor import Predictor
-from app.oip.metadata import MODEL_NAME, model_metadata
-from app.oip.schemas import (
-    RISK_OUTPUT,
-    InferenceRequest,
-    InferenceResponse,
-    ModelMetadata,
-    ProtocolErrorBody,
-    ServerMetadata,
-)
-from app.oip.tensors import TensorReader, requested_outputs, risk_cutoff
-from app.routes import health
+from app.oip.inference import INFER, METADATA, chosen_model
+from app.oip.schemas import InferenceRequest, InferenceResponse, ModelMetadata, ServerMetadata
 from app.state import ServiceState
 
-BINARY_HEADER = "inference-header-content-length"
-# What curl sends with `-d` unless told otherwise; the body is JSON all the same.
-PROTOCOL_JSON_TYPES = frozenset({"", "application/x-www-form-urlencoded"})
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ProtocolErrorBody, "description": "Not a valid request for this model."},
-    401: {"model": ProtocolErrorBody, "description": "API key missing or wrong (when one is set)."},
-    404: {"model": ProtocolErrorBody, "description": "No such model or version."},
-    413: {"model": ProtocolErrorBody, "description": "Body larger than CGPA_MAX_BODY_BYTES."},
-    503: {"model": ProtocolErrorBody, "description": "The model is not loaded."},
-}
 HEALTH_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "Yes (empty body)."},
     400: {"description": "No (empty body)."},
 }
 
 
-def chosen_model(name: str, version: str | None, state: ServiceState) -> Predictor:
-    """The model a path names: the active one, or a loaded version (the active and the
-    previous one after a reload); 404 for another model or version."""
-    if name != MODEL_NAME:
-        raise ApiError(404, f"unknown model {name!r}; this server serves {MODEL_NAME!r}")
-    active = state.ready_predictor()
-    if version is None:
-        return active
-    loaded = state.models.versions()
-    if version not in loaded:
-        known = ", ".join(repr(known) for known in loaded)
-        raise ApiError(404, f"unknown version {version!r} of model {MODEL_NAME!r}; it has {known}")
-    return loaded[version]
+async def server_metadata(request: Request) -> Response:
+    app = request.app
+    return FastJSONResponse({"name": app.title, "version": app.version, "extensions": []})
 
 
-def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
-    reader = TensorReader(requests.limits, requests.grades)
-    scale = requests.limits.scale
+async def server_live() -> Response:
+    return Response(status_code=200)
 
-    async def infer_work(call: Call) -> Response:
-        parameters = call.request.path_params
-        predictor = chosen_model(parameters["name"], parameters.get("version"), call.state)
-        if BINARY_HEADER in call.request.headers:
-            raise ApiError(
-                400,
-                "body: the binary tensor data extension is not supported; send tensor data as JSON",
-            )
+
+async def server_ready(request: Request) -> Response:
+    # What /health/ready decides (the one readiness rule), answered the protocol's way
+    # (4xx is "no").
+    state: ServiceState = request.app.state.service
+    return Response(status_code=200 if state.readiness_problem() is None else 400)
+
+
+async def model_ready(request: Request, name: str) -> Response:
+    return await _model_ready(request, name, None)
+
+
+async def model_version_ready(request: Request, name: str, version: str) -> Response:
+    return await _model_ready(request, name, version)
+
+
+async def _model_ready(request: Request, name: str, version: str | None) -> Response:
+    state: ServiceState = request.app.state.service
+    if state.predictor is not None:
         try:
-            inference = parse_body(call.body, InferenceRequest, scale)
-        except ApiError as error:  # the protocol answers every bad request 400
-            raise ApiError(400, error.message) from None
-        students = reader.students(inference)
-        cutoff = risk_cutoff(inference, scale)
-        outputs = requested_outputs(inference, with_risk=cutoff is not None)
-        forecasts = await predictor.coalescer.forecast(students.histories, students.colleges)
-        call.state.metrics.predicted["v2"].inc(len(forecasts))
-        columns = {
-            "predicted_cgpa": [forecast.predicted_cgpa for forecast in forecasts],
-            "interval_low": [forecast.low for forecast in forecasts],
-            "interval_high": [forecast.high for forecast in forecasts],
-        }
-        if cutoff is not None:
-            lengths = [len(history) for history in students.histories]
-            raw = [forecast.raw for forecast in forecasts]
-            columns[RISK_OUTPUT] = [
-                round(probability, RISK_DECIMALS)
-                for probability in predictor.risk.probability_below(raw, lengths, cutoff)
-            ]
-        body: dict[str, Any] = {
-            "model_name": MODEL_NAME,
-            "model_version": predictor.card.model_version,
-        }
-        if inference.id is not None:
-            body["id"] = inference.id
-        body["outputs"] = [
-            {"name": name, "shape": [len(forecasts)], "datatype": "FP32", "data": columns[name]}
-            for name in outputs
-        ]
-        return FastJSONResponse(body)
+            chosen_model(name, version, state)
+        except ApiError as error:
+            return FastJSONResponse({"error": error.message}, status_code=404)
+    return await server_ready(request)
 
-    async def metadata_work(call: Call) -> Response:
-        parameters = call.request.path_params
-        predictor = chosen_model(parameters["name"], parameters.get("version"), call.state)
-        versions = list(call.state.models.versions())
-        return FastJSONResponse(model_metadata(predictor, versions, requests.limits))
 
-    protocol = {"style": ErrorStyle.PROTOCOL}
-    infer = Route(infer_work, also_json=PROTOCOL_JSON_TYPES, **protocol)
-    metadata = Route(metadata_work, reads_body=False, **protocol)
+async def model_metadata_route(request: Request, name: str) -> Response:
+    return await answer(request, METADATA)
+
+
+async def model_version_metadata(request: Request, name: str, version: str) -> Response:
+    return await answer(request, METADATA)
+
+
+async def infer_route(request: Request, name: str) -> Response:
+    return await answer(request, INFER)
+
+
+async def infer_version(request: Request, name: str, version: str) -> Response:
+    return await answer(request, INFER)
+
+
+Endpoint = Callable[..., Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class ModelRoutes:
+    """The routes about the active model, or about one loaded version of it."""
+
+    path: str
+    ready: Endpoint
+    ready_summary: str
+    metadata: Endpoint
+    metadata_summary: str
+    infer: Endpoint
+    infer_summary: str
+
+
+ACTIVE = ModelRoutes(
+    "/models/{name}",
+    model_ready,
+    "Is this model ready?",
+    model_metadata_route,
+    "Model metadata: inputs and outputs with datatypes and shapes",
+    infer_route,
+    "Forecast a batch of students (equal-length histories)",
+)
+ONE_VERSION = ModelRoutes(
+    "/models/{name}/versions/{version}",
+    model_version_ready,
+    "Is this version of the model ready?",
+    model_version_metadata,
+    "Model metadata of one version",
+    infer_version,
+    "Forecast with one version of the model",
+)
+# The path the shortcut (app/api/shortcut.py) takes to the active model's inference.
+INFER_PATH = f"/v2{ACTIVE.path}/infer"
+
+
+def router(guarded_docs: bool) -> APIRouter:
     guarded = [Security(documented_key)] if guarded_docs else []
     routes = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
-
-    @routes.get("", summary="Server metadata", response_model=ServerMetadata)
-    async def server_metadata(request: Request) -> Response:
-        app = request.app
-        return FastJSONResponse({"name": app.title, "version": app.version, "extensions": []})
-
+    routes.add_api_route(
+        "",
+        server_metadata,
+        methods=["GET"],
+        summary="Server metadata",
+        response_model=ServerMetadata,
+    )
     # `response_class=Response`: these answers have no body; the schema must not promise JSON.
-    @routes.get(
+    no_body: dict[str, Any] = {"methods": ["GET"], "response_class": Response}
+    routes.add_api_route(
         "/health/live",
+        server_live,
         summary="Is the process up?",
-        response_class=Response,
         responses={200: HEALTH_ANSWERS[200]},
+        **no_body,
     )
-    async def server_live() -> Response:
-        return Response(status_code=200)
-
-    @routes.get(
+    routes.add_api_route(
         "/health/ready",
+        server_ready,
         summary="Is the model ready?",
-        response_class=Response,
         responses=HEALTH_ANSWERS,
+        **no_body,
     )
-    async def server_ready(request: Request) -> Response:
-        # Exactly what /health/ready decides, answered the protocol's way (4xx is "no").
-        ours = await health.ready(request)
-        return Response(status_code=200 if ours.status_code == 200 else 400)
-
-    @routes.get(
-        "/models/{name}/ready",
-        summary="Is this model ready?",
-        response_class=Response,
-        responses={**HEALTH_ANSWERS, 404: ERRORS[404]},
-    )
-    async def model_ready(request: Request, name: str) -> Response:
-        return await _model_ready(request, name, None)
-
-    @routes.get(
-        "/models/{name}/versions/{version}/ready",
-        summary="Is this version of the model ready?",
-        response_class=Response,
-        responses={**HEALTH_ANSWERS, 404: ERRORS[404]},
-    )
-    async def model_version_ready(request: Request, name: str, version: str) -> Response:
-        return await _model_ready(request, name, version)
-
-    async def _model_ready(request: Request, name: str, version: str | None) -> Response:
-        state: ServiceState = request.app.state.service
-        if state.predictor is not None:
-            try:
-                chosen_model(name, version, state)
-            except ApiError as error:
-                return FastJSONResponse({"error": error.message}, status_code=404)
-        return await server_ready(request)
-
-    metadata_answers = {code: ERRORS[code] for code in (401, 404, 503)}
-
-    @routes.get(
-        "/models/{name}",
-        summary="Model metadata: inputs and outputs with datatypes and shapes",
-        response_model=None,
-        responses={200: {"model": ModelMetadata}, **metadata_answers},
-        dependencies=guarded,
-    )
-    async def model_metadata_route(request: Request, name: str) -> Response:
-        return await answer(request, metadata)
-
-    @routes.get(
-        "/models/{name}/versions/{version}",
-        summary="Model metadata of one version",
-        response_model=None,
-        responses={200: {"model": ModelMetadata}, **metadata_answers},
-        dependencies=guarded,
-    )
-    async def model_version_metadata(request: Request, name: str, version: str) -> Response:
-        return await answer(request, metadata)
-
-    infer_answers = {code: ERRORS[code] for code in (400, 401, 404, 413, 503)}
-    body_doc = json_body(InferenceRequest)
-
-    @routes.post(
-        "/models/{name}/infer",
-        summary="Forecast a batch of students (equal-length histories)",
-        response_model=None,
-        responses={200: {"model": InferenceResponse}, **infer_answers},
-        dependencies=guarded,
-        openapi_extra=body_doc,
-    )
-    async def infer_route(request: Request, name: str) -> Response:
-        return await answer(request, infer)
-
-    @routes.post(
-        "/models/{name}/versions/{version}/infer",
-        summary="Forecast with one version of the model",
-        response_model=None,
-        responses={200: {"model": InferenceResponse}, **infer_answers},
-        dependencies=guarded,
-        openapi_extra=body_doc,
-    )
-    async def infer_version(request: Request, name: str, version: str) -> Response:
-        return await answer(request, infer)
-
+    unknown: dict[int | str, dict[str, Any]] = {404: error_answers(METADATA)[404]}
+    for model in (ACTIVE, ONE_VERSION):
+        routes.add_api_route(
+            f"{model.path}/ready",
+            model.ready,
+            summary=model.ready_summary,
+            responses={**HEALTH_ANSWERS, **unknown},
+            **no_body,
+        )
+        routes.add_api_route(
+            model.path,
+            model.metadata,
+            methods=["GET"],
+            summary=model.metadata_summary,
+            response_model=None,
+            responses={200: {"model": ModelMetadata}, **error_answers(METADATA)},
+            dependencies=guarded,
+        )
+        routes.add_api_route(
+            f"{model.path}/infer",
+            model.infer,
+            methods=["POST"],
+            summary=model.infer_summary,
+            response_model=None,
+            responses={200: {"model": InferenceResponse}, **error_answers(INFER)},
+            dependencies=guarded,
+            openapi_extra=json_body(InferenceRequest),
+        )
     return routes

@@ -114,7 +114,3 @@ class ServerMetadata(BaseModel):
     name: str
     version: str
     extensions: list[str]
-
-
-class ProtocolErrorBody(BaseModel):
-    error: str = Field(description="What was wrong, starting with the field it is about.")

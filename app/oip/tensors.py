@@ -20,9 +20,10 @@ from typing import Annotated, Any, TypeVar
 from pydantic import Field, TypeAdapter, ValidationError
 
 from app.api.errors import ApiError
-from app.api.schemas import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH, Limits
+from app.api.request_models import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH
 from app.api.validation import describe
 from app.model.card import NO_COLLEGE
+from app.model.limits import Limits
 from app.oip.schemas import (
     COLLEGE_CODE,
     GRADES,
@@ -43,6 +44,9 @@ STRING_CODE_DATATYPES = ("BYTES",)
 NO_STRING_CODE = ""
 IntegerCode = Annotated[int, Field(strict=True, ge=NO_COLLEGE, le=COLLEGE_CODE_MAX)]
 StringCode = Annotated[str, Field(strict=True, max_length=COLLEGE_CODE_MAX_LENGTH)]
+# Built once: a reader is made per request, and building an adapter costs far more than that.
+INTEGER_CODES: TypeAdapter[list[Any]] = TypeAdapter(list[IntegerCode])
+STRING_CODES: TypeAdapter[list[Any]] = TypeAdapter(list[StringCode])
 
 
 def bad_request(message: str) -> ApiError:
@@ -64,9 +68,7 @@ class TensorReader:
         strings = limits.code_kind == "string"
         self.code_datatypes = STRING_CODE_DATATYPES if strings else INTEGER_CODE_DATATYPES
         self.no_code: int | str = NO_STRING_CODE if strings else NO_COLLEGE
-        self.colleges: TypeAdapter[list[Any]] = TypeAdapter(
-            list[StringCode] if strings else list[IntegerCode]
-        )
+        self.colleges = STRING_CODES if strings else INTEGER_CODES
 
     def students(self, request: InferenceRequest) -> Students:
         by_name: dict[str, tuple[int, RequestInput]] = {}

@@ -7,20 +7,21 @@ is a 409 naming the file and the reason, and the old model keeps serving.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
+from app.api.error_answers import error_answers
 from app.api.errors import ApiError
-from app.api.request_path import Call, Guard, Route, answer
+from app.api.request_path import Call, Guard, RouteContract, answer
 from app.api.responses import FastJSONResponse
-from app.api.schemas import ErrorResponse
 from app.model.registry import Outcome
 
 FAILED = ("refused", "no_previous")
-ANSWERS: dict[int | str, dict] = {
-    200: {"description": "Done: `outcome` says what changed, `serving` what answers now."},
-    401: {"model": ErrorResponse, "description": "Admin key missing or wrong."},
-    409: {"model": ErrorResponse, "description": "Refused; the model that served still does."},
+DONE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Done: `outcome` says what changed, `serving` what answers now."}
 }
+REFUSED = {409: "Refused; the model that served still does."}
 
 
 def outcome_response(outcome: Outcome, call: Call) -> Response:
@@ -46,8 +47,8 @@ async def _rollback(call: Call) -> Response:
     return outcome_response(await call.state.control.rollback(), call)
 
 
-RELOAD = Route(_reload, guard=Guard.ADMIN_KEY, reads_body=False)
-ROLLBACK = Route(_rollback, guard=Guard.ADMIN_KEY, reads_body=False)
+RELOAD = RouteContract(_reload, guard=Guard.ADMIN_KEY, reads_body=False, own_errors=REFUSED)
+ROLLBACK = RouteContract(_rollback, guard=Guard.ADMIN_KEY, reads_body=False, own_errors=REFUSED)
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -55,7 +56,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.post(
     "/reload",
     summary="Re-read CGPA_MODEL_PATH and its card, verify them, and swap them in",
-    responses=ANSWERS,
+    responses={**DONE, **error_answers(RELOAD)},
 )
 async def reload(request: Request) -> Response:
     return await answer(request, RELOAD)
@@ -64,7 +65,7 @@ async def reload(request: Request) -> Response:
 @router.post(
     "/rollback",
     summary="Swap back to the previous verified model",
-    responses=ANSWERS,
+    responses={**DONE, **error_answers(ROLLBACK)},
 )
 async def rollback(request: Request) -> Response:
     return await answer(request, ROLLBACK)

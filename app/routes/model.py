@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.request_path import Call, Route, answer
+from app.api.error_answers import error_answers
+from app.api.request_path import Call, RouteContract, answer
 from app.api.responses import FastJSONResponse
 from app.api.security import documented_key
-from app.routes.predict import ERROR_ANSWERS
 
 
 async def _card(call: Call) -> Response:
@@ -25,20 +25,22 @@ async def _card(call: Call) -> Response:
     )
 
 
-CARD = Route(_card, reads_body=False)
+CARD = RouteContract(_card, reads_body=False)
+
+
+async def model_card(request: Request) -> Response:
+    return await answer(request, CARD)
 
 
 def router(guarded_docs: bool) -> APIRouter:
     routes = APIRouter(
         tags=["model"], dependencies=[Security(documented_key)] if guarded_docs else []
     )
-
-    @routes.get(
+    routes.add_api_route(
         "/model",
+        model_card,
+        methods=["GET"],
         summary="The model card: version, metrics, history lengths, colleges, hashes",
-        responses={code: ERROR_ANSWERS[code] for code in (401, 503)},
+        responses=error_answers(CARD),
     )
-    async def model_card(request: Request) -> Response:
-        return await answer(request, CARD)
-
     return routes

@@ -12,30 +12,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.advice import add_advice
+from app.api.error_answers import error_answers
+from app.api.errors import ApiError
 from app.api.openapi import json_body
-from app.api.request_path import Call, Route, answer
+from app.api.request_models import RequestModels, request_models_of
+from app.api.request_path import Call, RouteContract, answer
 from app.api.responses import FastJSONResponse
 from app.api.schemas import (
     UNKNOWN_GROUP,
     UNUSUAL_GRADES,
     BatchPrediction,
-    ErrorResponse,
     Prediction,
-    RequestModels,
     WarningCode,
 )
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
+from app.model.advice import TooManyExplanations, add_advice
 from app.model.predictor import Forecast, Predictor
-
-ERROR_ANSWERS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "API key missing or wrong (when one is set)."},
-    413: {"model": ErrorResponse, "description": "Body larger than CGPA_MAX_BODY_BYTES."},
-    415: {"model": ErrorResponse, "description": "Body not sent as application/json."},
-    422: {"model": ErrorResponse, "description": "A field is invalid; `detail` names each one."},
-    503: {"model": ErrorResponse, "description": "The model is not loaded."},
-}
 
 
 def render(
@@ -43,12 +36,12 @@ def render(
     histories: Sequence[Sequence[float]],
     college_codes: Sequence[object],
     predictor: Predictor,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Plain dicts shaped as `Prediction`: each answer is built once, never re-validated.
     The loop is the hot part of a 1000-student batch, hence the constants held in locals."""
     level = predictor.card.interval.level
     version = predictor.card.model_version
-    answers = [
+    answers: list[dict[str, Any]] = [
         {
             "predicted_cgpa": forecast.predicted_cgpa,
             "interval": {"low": forecast.low, "high": forecast.high, "level": level},
@@ -113,49 +106,83 @@ def unknown_college(college_code: object) -> str:
     )
 
 
-def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | None) -> APIRouter:
-    scale = requests.limits.scale
-    student_model, batch_model = requests.student, requests.batch
+async def advise(
+    answers: list[dict],
+    students: Sequence[Any],
+    forecasts: Sequence[Forecast],
+    predictor: Predictor,
+    default_cutoff: float | None,
+    field: str,
+) -> None:
+    """`add_advice`, its refusal worded as a 422 on `field`."""
+    try:
+        await add_advice(answers, students, forecasts, predictor, default_cutoff)
+    except TooManyExplanations as refusal:
+        message = str(refusal)
+        detail = {"field": field, "message": message, "type": "too_many_explanations"}
+        raise ApiError(422, f"{field}: {message}", [detail]) from None
 
-    async def predict_one(call: Call) -> Response:
-        student: Any = parse_body(call.body, student_model, scale)
-        histories, colleges = [student.grades], [student.college_code]
-        forecasts = await call.predictor.coalescer.forecast(histories, colleges)
-        answers = render(forecasts, histories, colleges, call.predictor)
-        await add_advice(answers, [student], forecasts, call.predictor, default_cutoff)
-        call.state.metrics.predicted["single"].inc()
-        return FastJSONResponse(answers[0])
 
-    async def predict_many(call: Call) -> Response:
-        batch: Any = parse_body(call.body, batch_model, scale)
-        students = batch.students
-        histories = [student.grades for student in students]
-        colleges = [student.college_code for student in students]
-        forecasts = await call.predictor.coalescer.forecast(histories, colleges)
-        answers = render(forecasts, histories, colleges, call.predictor)
-        await add_advice(answers, students, forecasts, call.predictor, default_cutoff, "students")
-        call.state.metrics.predicted["batch"].inc(len(forecasts))
-        return FastJSONResponse({"predictions": answers})
+async def predict_one(call: Call) -> Response:
+    requests = request_models_of(call.request.app)
+    student: Any = parse_body(call.body, requests.student, requests.limits.scale)
+    histories, colleges = [student.grades], [student.college_code]
+    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
+    answers = render(forecasts, histories, colleges, call.predictor)
+    default_cutoff = call.state.settings.risk_below
+    await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
+    call.state.metrics.predicted["single"].inc()
+    return FastJSONResponse(answers[0])
 
-    one, many = Route(predict_one), Route(predict_many)
+
+async def predict_many(call: Call) -> Response:
+    requests = request_models_of(call.request.app)
+    batch: Any = parse_body(call.body, requests.batch, requests.limits.scale)
+    students = batch.students
+    histories = [student.grades for student in students]
+    colleges = [student.college_code for student in students]
+    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
+    answers = render(forecasts, histories, colleges, call.predictor)
+    default_cutoff = call.state.settings.risk_below
+    await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
+    call.state.metrics.predicted["batch"].inc(len(forecasts))
+    return FastJSONResponse({"predictions": answers})
+
+
+ONE, MANY = RouteContract(predict_one), RouteContract(predict_many)
+
+
+async def predict(request: Request) -> Response:
+    return await answer(request, ONE)
+
+
+async def predict_batch(request: Request) -> Response:
+    return await answer(request, MANY)
+
+
+def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
+    """The two routes, documented with the request models built from the served card."""
     routes = APIRouter(
         tags=["predict"], dependencies=[Security(documented_key)] if guarded_docs else []
     )
-
-    @routes.post(
+    routes.add_api_route(
         "/predict",
+        predict,
+        methods=["POST"],
         summary="Forecast one student's next-semester GPA",
         description="Give the semesters so far (oldest first); get the next one with a "
         "prediction interval (`interval.level` says how often it holds).",
         response_model=None,
-        responses={200: {"model": Prediction, "description": "The forecast."}, **ERROR_ANSWERS},
-        openapi_extra=json_body(student_model),
+        responses={
+            200: {"model": Prediction, "description": "The forecast."},
+            **error_answers(ONE),
+        },
+        openapi_extra=json_body(requests.student),
     )
-    async def predict(request: Request) -> Response:
-        return await answer(request, one)
-
-    @routes.post(
+    routes.add_api_route(
         "/predict/batch",
+        predict_batch,
+        methods=["POST"],
         summary="Forecast many students in one call",
         description=f"Up to {requests.limits.max_batch} students (CGPA_MAX_BATCH), answered "
         "in request order from one batched forward pass. One invalid student makes the whole "
@@ -163,11 +190,8 @@ def router(requests: RequestModels, guarded_docs: bool, default_cutoff: float | 
         response_model=None,
         responses={
             200: {"model": BatchPrediction, "description": "One forecast per student."},
-            **ERROR_ANSWERS,
+            **error_answers(MANY),
         },
-        openapi_extra=json_body(batch_model),
+        openapi_extra=json_body(requests.batch),
     )
-    async def predict_batch(request: Request) -> Response:
-        return await answer(request, many)
-
     return routes

@@ -72,7 +72,7 @@ def test_any_valid_history_gets_a_finite_ordered_forecast_in_range(
     predictor: Predictor, student: tuple[list[float], int | None]
 ) -> None:
     history, college = student
-    (forecast,) = predictor.forecast([history], [college])
+    (forecast,) = predictor.forecast_batch([history], [college])
     assert_sane(forecast, history)
     assert forecast.college_known is (None if college is None else college in CARD.group.codes)
 
@@ -83,7 +83,9 @@ def test_the_same_input_gives_the_same_forecast(
     predictor: Predictor, student: tuple[list[float], int | None]
 ) -> None:
     history, college = student
-    assert predictor.forecast([history], [college]) == predictor.forecast([history], [college])
+    assert predictor.forecast_batch([history], [college]) == predictor.forecast_batch(
+        [history], [college]
+    )
 
 
 @BATCH_SETTINGS
@@ -91,8 +93,10 @@ def test_the_same_input_gives_the_same_forecast(
 def test_a_batch_equals_the_single_forecasts(
     predictor: Predictor, batch: list[tuple[list[float], int | None]]
 ) -> None:
-    together = predictor.forecast([history for history, _ in batch], [code for _, code in batch])
-    one_by_one = [predictor.forecast([history], [code])[0] for history, code in batch]
+    together = predictor.forecast_batch(
+        [history for history, _ in batch], [code for _, code in batch]
+    )
+    one_by_one = [predictor.forecast_batch([history], [code])[0] for history, code in batch]
     assert together == one_by_one
 
 
@@ -103,8 +107,10 @@ def test_a_shuffled_batch_gets_the_same_forecasts_shuffled(
 ) -> None:
     order = data.draw(st.permutations(range(len(batch))))
     shuffled = [batch[index] for index in order]
-    forecasts = predictor.forecast([history for history, _ in batch], [code for _, code in batch])
-    shuffled_forecasts = predictor.forecast(
+    forecasts = predictor.forecast_batch(
+        [history for history, _ in batch], [code for _, code in batch]
+    )
+    shuffled_forecasts = predictor.forecast_batch(
         [history for history, _ in shuffled], [code for _, code in shuffled]
     )
     assert shuffled_forecasts == [forecasts[index] for index in order]
@@ -122,7 +128,7 @@ def test_predict_over_http_matches_the_model_service(
     response = client.post("/predict", json=as_json(history, college))
     assert response.status_code == 200, response.text
     answer = response.json()
-    (forecast,) = predictor.forecast([history], [college])
+    (forecast,) = predictor.forecast_batch([history], [college])
     assert answer["predicted_cgpa"] == forecast.predicted_cgpa
     assert answer["interval"]["low"] == forecast.low
     assert answer["interval"]["high"] == forecast.high

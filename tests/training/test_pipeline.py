@@ -146,7 +146,7 @@ def assert_serves(out: Any, card: ModelCard, code: int | str) -> None:
     predictor = load_predictor(out / "cgpa_rnn.pt")
     low, high = card.scale
     longest = [high] * card.max_history
-    forecasts = predictor.forecast([longest, [low], longest[:2]], [code, None, "nope"])
+    forecasts = predictor.forecast_batch([longest, [low], longest[:2]], [code, None, "nope"])
     assert [f.college_known for f in forecasts] == [code in card.group.codes, None, False]
     for forecast in forecasts:
         assert low <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= high

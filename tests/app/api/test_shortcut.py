@@ -209,7 +209,7 @@ def test_concurrent_requests_to_the_real_server_get_their_own_answers(live_serve
         answers = list(pool.map(ask, students))
     for student, (status, body) in zip(students, answers, strict=True):
         assert status == 200
-        (expected,) = PREDICTOR.forecast([student["grades"]], [student.get("college_code")])
+        (expected,) = PREDICTOR.forecast_batch([student["grades"]], [student.get("college_code")])
         assert (body["predicted_cgpa"], body["interval"]["low"], body["interval"]["high"]) == (
             expected.predicted_cgpa,
             expected.low,

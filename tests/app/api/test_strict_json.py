@@ -6,8 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.errors import ApiError
-from app.api.schemas import Limits, request_models
+from app.api.request_models import request_models
 from app.api.strict_json import parse_body
+from app.model.limits import Limits
 
 MODELS = request_models(Limits(max_history=4, scale=(0.0, 10.0), max_batch=10))
 SCALE = MODELS.limits.scale

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from app.model.batching import ForecastCoalescer
+from app.model.batching import ForwardCoalescer
 from app.model.predictor import Forecast, load_predictor
 from tests.conftest import MODEL_PATH
 
@@ -44,21 +44,21 @@ class CountedPasses:
 
     def __call__(self, histories: Sequence[Sequence[float]], colleges: Sequence[object]) -> list:
         self.rows.append(len(histories))
-        return PREDICTOR.forecast(histories, colleges)
+        return PREDICTOR.forecast_batch(histories, colleges)
 
 
 def alone(history: list[float], college: object) -> Forecast:
-    return PREDICTOR.forecast([history], [college])[0]
+    return PREDICTOR.forecast_batch([history], [college])[0]
 
 
 def test_requests_of_one_loop_turn_share_one_forward_pass() -> None:
     passes = CountedPasses()
-    coalescer = ForecastCoalescer(passes)
+    coalescer = ForwardCoalescer(passes)
     students = random_students(7, seed=1)
 
     async def together() -> list:
-        singles = [coalescer.forecast([history], [college]) for history, college in students[:5]]
-        batch = coalescer.forecast(
+        singles = [coalescer.run([history], [college]) for history, college in students[:5]]
+        batch = coalescer.run(
             [history for history, _ in students[5:]], [college for _, college in students[5:]]
         )
         return await asyncio.gather(*singles, batch)
@@ -71,12 +71,12 @@ def test_requests_of_one_loop_turn_share_one_forward_pass() -> None:
 
 def test_a_lone_request_is_answered_and_later_turns_get_passes_of_their_own() -> None:
     passes = CountedPasses()
-    coalescer = ForecastCoalescer(passes)
+    coalescer = ForwardCoalescer(passes)
 
     async def one_then_two() -> tuple[list, list]:
-        first = await coalescer.forecast([[7.1, 7.4]], [165])
+        first = await coalescer.run([[7.1, 7.4]], [165])
         second = await asyncio.gather(
-            coalescer.forecast([[6.0]], [None]), coalescer.forecast([[8.0, 8.5, 9.0]], [115])
+            coalescer.run([[6.0]], [None]), coalescer.run([[8.0, 8.5, 9.0]], [115])
         )
         return first, second
 
@@ -90,12 +90,12 @@ def test_coalesced_forecasts_equal_one_at_a_time_forecasts() -> None:
     """Hundreds of requests in one pass, singles and a batch: each answer (rounded values,
     semester, college known, unusual grades) is the one a pass of its own gives."""
     students = random_students(300, seed=3)
-    coalescer = PREDICTOR.coalescer
+    coalescer = PREDICTOR.forecast_coalescer
 
     async def all_at_once() -> list:
         return await asyncio.gather(
-            *(coalescer.forecast([history], [college]) for history, college in students),
-            coalescer.forecast(
+            *(coalescer.run([history], [college]) for history, college in students),
+            coalescer.run(
                 [history for history, _ in students[:50]],
                 [college for _, college in students[:50]],
             ),
@@ -109,15 +109,15 @@ def test_coalesced_forecasts_equal_one_at_a_time_forecasts() -> None:
 
 def test_a_failing_pass_fails_every_request_in_it_and_the_next_pass_works() -> None:
     """A college code the predictor cannot look up (a list) makes the real pass raise."""
-    coalescer = PREDICTOR.coalescer
+    coalescer = PREDICTOR.forecast_coalescer
 
     async def failing_then_fine() -> tuple[list, list]:
         failed = await asyncio.gather(
-            coalescer.forecast([[7.0]], [165]),
-            coalescer.forecast([[6.0]], [[165]]),
+            coalescer.run([[7.0]], [165]),
+            coalescer.run([[6.0]], [[165]]),
             return_exceptions=True,
         )
-        fine = await coalescer.forecast([[7.0]], [165])
+        fine = await coalescer.run([[7.0]], [165])
         return failed, fine
 
     failed, fine = asyncio.run(failing_then_fine())
@@ -127,12 +127,12 @@ def test_a_failing_pass_fails_every_request_in_it_and_the_next_pass_works() -> N
 
 def test_a_cancelled_request_leaves_the_others_their_answers() -> None:
     """A client that goes away cancels its wait; the pass still runs for the rest."""
-    coalescer = PREDICTOR.coalescer
+    coalescer = PREDICTOR.forecast_coalescer
 
     async def one_cancelled() -> tuple[list, list, asyncio.Task]:
-        first = asyncio.ensure_future(coalescer.forecast([[7.0]], [165]))
-        gone = asyncio.ensure_future(coalescer.forecast([[5.0, 5.5]], [None]))
-        last = asyncio.ensure_future(coalescer.forecast([[9.0, 8.0]], [241]))
+        first = asyncio.ensure_future(coalescer.run([[7.0]], [165]))
+        gone = asyncio.ensure_future(coalescer.run([[5.0, 5.5]], [None]))
+        last = asyncio.ensure_future(coalescer.run([[9.0, 8.0]], [241]))
         await asyncio.sleep(0)  # each task joins the waiting list
         gone.cancel()
         return await first, await last, gone
@@ -149,7 +149,7 @@ def test_coalesced_explanations_equal_one_at_a_time_explanations() -> None:
     async def all_at_once() -> list:
         return await asyncio.gather(
             *(
-                PREDICTOR.explanations.forecast([history], [college])
+                PREDICTOR.explanation_coalescer.run([history], [college])
                 for history, college in students
             )
         )

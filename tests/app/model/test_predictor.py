@@ -16,6 +16,7 @@ from app.model.predictor import (
     DECIMALS,
     MODULE_ROWS,
     VECTOR_ROUNDING_ROWS,
+    VECTOR_UNUSUAL_ROWS,
     ModelLoadError,
     Predictor,
     load_predictor,
@@ -57,7 +58,7 @@ def test_padding_does_not_change_a_prediction() -> None:
 def test_forecast_is_clamped_ordered_and_rounded() -> None:
     predictor = load_predictor(MODEL_PATH)
     histories = [[0.0, 0.0, 0.0, 0.0], [10.0, 10.0, 10.0, 10.0], [5.0]]
-    for forecast in predictor.forecast(histories, [None, 165, 999]):
+    for forecast in predictor.forecast_batch(histories, [None, 165, 999]):
         assert 0 <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= 10
         assert forecast.predicted_cgpa == round(forecast.predicted_cgpa, 2)
 
@@ -73,13 +74,13 @@ def test_unusual_grades_are_the_same_alone_and_in_a_large_batch() -> None:
     rng = random.Random(5)
     histories = [
         [round(rng.uniform(low, high), 2) for _ in range(rng.randint(1, len(seen)))]
-        for _ in range(3 * VECTOR_ROUNDING_ROWS)
+        for _ in range(3 * VECTOR_UNUSUAL_ROWS)
     ]
     histories[7] = [seen[0].low, below]  # only position 1 is outside
     histories[8] = [seen[0].high]  # at the edge: usual
     codes = [None] * len(histories)
-    together = predictor.forecast(histories, codes)
-    alone = [predictor.forecast([history], [None])[0] for history in histories]
+    together = predictor.forecast_batch(histories, codes)
+    alone = [predictor.forecast_batch([history], [None])[0] for history in histories]
     assert [f.unusual for f in together] == [f.unusual for f in alone]
     assert together[7].unusual == (1,) and together[8].unusual == ()
     assert any(f.unusual for f in together) and not all(f.unusual for f in together)
@@ -100,11 +101,11 @@ def test_passes_larger_than_module_rows_are_split_without_changing_answers() -> 
         [round(rng.uniform(5, 9), 2) for _ in range(rng.randint(1, 4))] for _ in range(count)
     ]
     codes = [rng.choice([None, 165, 115]) for _ in range(count)]
-    together = predictor.forecast(histories, codes)
+    together = predictor.forecast_batch(histories, codes)
     pieces = [
         forecast
         for start in range(0, count, 500)
-        for forecast in predictor.forecast(
+        for forecast in predictor.forecast_batch(
             histories[start : start + 500], codes[start : start + 500]
         )
     ]
@@ -206,7 +207,9 @@ def test_codes_become_the_modules_group_indexes(codes: list) -> None:
     asked = [*codes, None, "nope", 999]
     rows = predictor.raw_outputs([[7.0]] * len(asked), asked)
     assert [row[0] for row in rows] == [*range(len(codes)), -1, -1, -1]
-    known = [forecast.college_known for forecast in predictor.forecast([[7.0]] * len(asked), asked)]
+    known = [
+        forecast.college_known for forecast in predictor.forecast_batch([[7.0]] * len(asked), asked)
+    ]
     assert known == [True] * len(codes) + [None, False, False]
 
 

@@ -68,8 +68,8 @@ def test_a_new_version_is_swapped_in_and_the_old_one_kept_for_a_rollback(
     assert serving(registry) == [new, COMMITTED_VERSION]  # the active one first
     # A request that started on the old model still holds a working predictor.
     student = ([[7.1, 7.4, 7.9]], [165])
-    assert old_predictor.forecast(*student) == COMMITTED.forecast(*student)
-    assert registry.active.predictor.forecast(*student) != COMMITTED.forecast(*student)
+    assert old_predictor.forecast_batch(*student) == COMMITTED.forecast_batch(*student)
+    assert registry.active.predictor.forecast_batch(*student) != COMMITTED.forecast_batch(*student)
 
     rolled = asyncio.run(registry.rollback())
     assert (rolled.outcome, rolled.message) == (

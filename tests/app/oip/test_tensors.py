@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from app.api.errors import ApiError
-from app.api.schemas import Limits, request_models
+from app.api.request_models import request_models
 from app.model.card import ModelCard
+from app.model.limits import Limits
 from app.oip.schemas import InferenceRequest
 from app.oip.tensors import Students, TensorReader, requested_outputs, risk_cutoff
 from tests.conftest import MODEL_PATH

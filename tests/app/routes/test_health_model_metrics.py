@@ -10,8 +10,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from app.api.access_log import ATOMIC_WRITE_BYTES
 from app.model.card import ModelCard
+from app.observability.access_log import ATOMIC_WRITE_BYTES
 from tests.conftest import MODEL_PATH
 
 

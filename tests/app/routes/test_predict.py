@@ -25,7 +25,7 @@ def test_predict_returns_forecast_with_interval(client: TestClient) -> None:
 
 def test_predict_matches_the_checkpoint_directly(client: TestClient) -> None:
     predictor = load_predictor(MODEL_PATH)
-    (expected,) = predictor.forecast([EXAMPLE["grades"]], [EXAMPLE["college_code"]])
+    (expected,) = predictor.forecast_batch([EXAMPLE["grades"]], [EXAMPLE["college_code"]])
     body = client.post("/predict", json=EXAMPLE).json()
     assert body["predicted_cgpa"] == expected.predicted_cgpa
     assert body["interval"]["low"] == expected.low

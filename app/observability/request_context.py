@@ -14,8 +14,8 @@ import time
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.access_log import AccessLog
-from app.api.metrics import Metrics
+from app.observability.access_log import AccessLog
+from app.observability.metrics import Metrics
 
 # A client's own request id is echoed only if it is short and plain, so it cannot inject
 # anything into logs or headers.

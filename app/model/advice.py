@@ -5,6 +5,9 @@ The risk comes from the model's conformal predictive distribution (app/model/ris
 explanation from exact Shapley values against the typical student (app/model/explain.py).
 Both start from the unrounded prediction the answer was rounded from, so a risk agrees with
 the interval, and `baseline + sum(contributions) == prediction` to float precision.
+
+No HTTP here, like the rest of app/model/: a request asking for too many explanations raises
+`TooManyExplanations`, which the route turns into its 422.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.api.errors import ApiError
 from app.model.explain import coalition_rows
 from app.model.predictor import Forecast, Predictor
 
@@ -20,6 +22,16 @@ from app.model.predictor import Forecast, Predictor
 # the answer would hold the event loop too long (a 1000-student batch of 4 grades is ~32,000).
 MAX_EXPLAINED_ROWS = 65_536
 RISK_DECIMALS = 4
+
+
+class TooManyExplanations(ValueError):
+    """The explanations asked for in one request would take more than MAX_EXPLAINED_ROWS."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(
+            f"explaining these students takes {rows} forward passes; at most "
+            f"{MAX_EXPLAINED_ROWS} in one request (ask for fewer explanations)"
+        )
 
 
 def cutoff_of(student: Any, default: float | None) -> float | None:
@@ -36,9 +48,9 @@ async def add_advice(
     forecasts: Sequence[Forecast],
     predictor: Predictor,
     default_cutoff: float | None,
-    field: str = "explain",
 ) -> None:
-    """Adds `risk` and `explanation` to the answers (in place) of the students asking."""
+    """Adds `risk` and `explanation` to the answers (in place) of the students asking;
+    TooManyExplanations when their explanations would cost too much."""
     if default_cutoff is None:
         # Without a default an absent field and an explicit null both ask for no risk, so
         # the field set need not be looked at (a 1000-student batch would notice).
@@ -67,13 +79,8 @@ async def add_advice(
         [len(history) for history in histories], predictor.group_indexes(colleges)
     )
     if rows > MAX_EXPLAINED_ROWS:
-        message = (
-            f"explaining these students takes {rows} forward passes; at most "
-            f"{MAX_EXPLAINED_ROWS} in one request (ask for fewer explanations)"
-        )
-        detail = {"field": field, "message": message, "type": "too_many_explanations"}
-        raise ApiError(422, f"{field}: {message}", [detail])
-    explanations = await predictor.explanations.forecast(histories, colleges)
+        raise TooManyExplanations(rows)
+    explanations = await predictor.explanation_coalescer.run(histories, colleges)
     for index, explanation in zip(explained, explanations, strict=True):
         answers[index]["explanation"] = {
             "baseline": explanation.baseline,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import torch
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
 
-from app.model.card import ModelCard
-
 # Buckets from 100 µs: most answers here take well under a millisecond.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1)
 
@@ -44,12 +42,12 @@ class Metrics:
             registry=self.registry,
         )
 
-    def show_model(self, card: ModelCard) -> None:
+    def show_model(self, version: str, checkpoint_sha256: str) -> None:
         """`cgpa_model_info` names the checkpoint being served (after startup and each swap)."""
         self.model.info(
             {
-                "version": card.model_version,
-                "checkpoint_sha256": card.checkpoint_sha256,
+                "version": version,
+                "checkpoint_sha256": checkpoint_sha256,
                 "torch": torch.__version__,
             }
         )

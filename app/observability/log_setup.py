@@ -30,7 +30,7 @@ class UtcTimestamps:
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record (orjson). The access log writes the same layout itself
-    (app/access_log.py)."""
+    (app/observability/access_log.py)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +59,7 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
     logger.propagate = False
-    # The service writes its own access line (app/api/access_log.py). uvicorn's own, on by
+    # The service writes its own access line (app/observability/access_log.py). uvicorn's own, on by
     # default under `uvicorn app.main:app`, would add a second, slower line per request.
     logging.getLogger("uvicorn.access").disabled = True
 

@@ -5,9 +5,9 @@ handler's lock and runs a formatter, several times the cost of writing the same 
 per request that difference was the largest cost of the service beyond the model
 (`python -m bench.compare`, row "access log through stdlib logging"; docs/performance.md).
 
-The line has the fields and layout of app/api/logging.py's JsonFormatter, and the level
-of the `cgpa.access` logger still decides whether it is written (CGPA_LOG_LEVEL=warning
-turns it off).
+The line has the fields and layout of app/observability/log_setup.py's JsonFormatter, and
+the level of the `cgpa.access` logger still decides whether it is written
+(CGPA_LOG_LEVEL=warning turns it off).
 
 The lines of the requests finished in one turn of the event loop go out together at the end
 of that turn, in as few writes as keep each write atomic: under load a system call per line
@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 import orjson
 
-from app.api.logging import UtcTimestamps
+from app.observability.log_setup import UtcTimestamps
 
 ACCESS_LOGGER = "cgpa.access"
 # A write of at most PIPE_BUF bytes to a pipe is atomic. With several workers sharing one

@@ -1,0 +1,50 @@
+"""The error answers a route documents (`responses=`), derived from its `RouteContract`.
+
+What the common checks of the request path (app/api/request_path.py) can answer follows from
+what a route declares: a key guard can answer 401, reading a body 413 and 415 or 422 (the
+protocol's style: 400), the model check 503, and the route's work its `own_errors`. Deriving
+them keeps the docs page and the checks from drifting apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from app.api.errors import ErrorStyle
+from app.api.request_path import Guard, RouteContract
+from app.api.schemas import ErrorResponse, ProtocolErrorBody
+
+KEY_ANSWERS = {
+    Guard.API_KEY: "API key missing or wrong (when one is set).",
+    Guard.ADMIN_KEY: "Admin key missing or wrong.",
+}
+TOO_LARGE = "Body larger than CGPA_MAX_BODY_BYTES."
+BODY_ANSWERS = {
+    ErrorStyle.OURS: {
+        413: TOO_LARGE,
+        415: "Body not sent as application/json.",
+        422: "A field is invalid; `detail` names each one.",
+    },
+    # The protocol answers every bad request 400, the wrong content type and fields too.
+    ErrorStyle.PROTOCOL: {400: "Not a valid request for this model.", 413: TOO_LARGE},
+}
+NOT_LOADED = "The model is not loaded."
+ERROR_BODIES: dict[ErrorStyle, type[BaseModel]] = {
+    ErrorStyle.OURS: ErrorResponse,
+    ErrorStyle.PROTOCOL: ProtocolErrorBody,
+}
+
+
+def error_answers(contract: RouteContract) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for the error answers of a route taking the request path, by status."""
+    descriptions = {401: KEY_ANSWERS[contract.guard], 503: NOT_LOADED}
+    if contract.reads_body:
+        descriptions |= BODY_ANSWERS[contract.style]
+    descriptions |= contract.own_errors
+    body = ERROR_BODIES[contract.style]
+    return {
+        status: {"model": body, "description": descriptions[status]}
+        for status in sorted(descriptions)
+    }
