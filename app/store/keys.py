@@ -38,13 +38,18 @@ def sqlite_key(database: Path) -> tuple[bytes, bool]:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
-    # O_EXCL: two workers starting at once make one key; the loser reads the winner's.
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text().strip()), False
+    # Written whole to a file of its own, then linked into place: a link never replaces an
+    # existing file, so two workers starting at once end with one key, never a partial file.
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(key.hex())
         file.flush()
         os.fsync(file.fileno())
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text().strip()), False
+    finally:
+        draft.unlink()
     return key, True
