@@ -21,14 +21,13 @@ from app.model.batching import ForwardCoalescer
 from app.model.card import UNKNOWN_GROUP_INDEX, GroupCode, ModelCard, sha256_of_file
 from app.model.explain import Explainer, Explanation
 from app.model.risk import RiskModel
+from app.model.rounding import rounded_rows
 
 # Outputs are float64; a golden example reproduces when it agrees to this tolerance
 # (exact on the machine that wrote it, a few ulps elsewhere).
 GOLDEN_TOLERANCE = 1e-4
 # The most rows one forward pass of the module takes (Predictor.run_module).
 MODULE_ROWS = 1024
-# Answers are rounded to the precision grades are recorded in; a finer figure would be noise.
-DECIMALS = 2
 # A grade is "outside what the model saw" when it passes the lowest or highest grade seen in
 # training at its position by more than this share of the scale (0.5 points on 0-10): nearer
 # than that is ordinary variation, farther is extrapolation worth a warning.
@@ -74,7 +73,9 @@ class Predictor:
         self.risk = RiskModel.from_card(card)
         self.explainer = Explainer.from_card(self.run_module, card)
         # Explanations of concurrent requests share forward passes too.
-        self.explanation_coalescer: ForwardCoalescer[Explanation] = ForwardCoalescer(self.explain)
+        self.explanation_coalescer: ForwardCoalescer[Explanation] = ForwardCoalescer(
+            self.explain, row_cost=self.explanation_rows
+        )
         low, high = card.scale
         margin = UNUSUAL_MARGIN * (high - low)
         self.usual_ranges = [
@@ -119,6 +120,10 @@ class Predictor:
         """Each code's position in the card's codes; None and unknown codes: the unknown slot."""
         index = self.group_index
         return [index.get(code, UNKNOWN_GROUP_INDEX) for code in colleges]
+
+    def explanation_rows(self, history: Sequence[float], college: GroupCode | None) -> int:
+        """Forward rows explaining one student takes (explain.py `coalition_rows`)."""
+        return 1 << (len(history) + (college in self.group_index))
 
     def explain(
         self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
@@ -229,34 +234,6 @@ class Predictor:
 def positions_of_bits(mask: int) -> tuple[int, ...]:
     """The positions of the set bits, lowest first (at most 2^max_history masks)."""
     return tuple(position for position in range(mask.bit_length()) if mask >> position & 1)
-
-
-# From this many rows on, rounding in torch (plus exact fix-ups) beats one `round` per value.
-VECTOR_ROUNDING_ROWS = 32
-_SCALE = 10**DECIMALS
-
-
-def rounded_rows(outputs: torch.Tensor) -> list[list[float]]:
-    """`round(value, DECIMALS)` of every output, exactly as Python's `round` gives it.
-
-    Python's `round` is slow (a decimal conversion per value: a large share of a
-    1000-student batch's time in a profile). For large batches the values are rounded in
-    float64 instead: `round(x * 100) / 100` is exactly Python's answer unless `x * 100` lies
-    within a rounding error of a halfway point, and those few values go to Python's `round`.
-    """
-    if outputs.size(0) < VECTOR_ROUNDING_ROWS:
-        return [[round(value, DECIMALS) for value in row] for row in outputs.tolist()]
-    scaled = outputs.double() * _SCALE
-    near_halfway = ((scaled - scaled.floor()) - 0.5).abs() < 1e-6
-    # Divided by a tensor, not a number: torch turns division by a number into a multiply
-    # by its reciprocal, which is not correctly rounded; tensor by tensor is IEEE division,
-    # correctly rounded like `round`'s own result.
-    rows = (torch.round(scaled) / torch.full_like(scaled, _SCALE)).tolist()
-    if near_halfway.any():
-        exact = outputs.tolist()
-        for row, column in near_halfway.nonzero().tolist():
-            rows[row][column] = round(exact[row][column], DECIMALS)
-    return rows
 
 
 def card_path_for(model_path: Path) -> Path:

@@ -13,15 +13,13 @@ from torch import Tensor, nn
 
 from app.model.card import FORMAT_VERSION, ModelCard, sha256_of_file
 from app.model.predictor import (
-    DECIMALS,
     MODULE_ROWS,
-    VECTOR_ROUNDING_ROWS,
     VECTOR_UNUSUAL_ROWS,
     ModelLoadError,
     Predictor,
     load_predictor,
-    rounded_rows,
 )
+from app.model.rounding import DECIMALS, VECTOR_ROUNDING_ROWS, rounded_rows
 from tests.conftest import MODEL_PATH
 
 
