@@ -85,6 +85,23 @@ class Settings(BaseSettings):
         description="Per worker: once this many connections are open (the asking one "
         "included) or requests in flight, a request gets 503 with Retry-After.",
     )
+    max_rows_in_flight: int = Field(
+        200_000,
+        ge=1024,
+        le=100_000_000,
+        description="Per worker: the forward-pass rows (a student is one, an explanation "
+        "2^(grades + 1)) of the prediction requests being worked on at once. Past it requests "
+        "wait, first come first served, and get 503 with Retry-After once they waited "
+        "CGPA_ADMISSION_WAIT seconds. Bounds memory and keeps the worker responsive: see the "
+        "README on sizing it for a memory limit.",
+    )
+    admission_wait: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="Seconds a prediction request may wait for room under "
+        "CGPA_MAX_ROWS_IN_FLIGHT before it gets 503.",
+    )
     retry_after: int = Field(
         1, ge=1, le=3600, description="Seconds the Retry-After of that 503 asks a client to wait."
     )

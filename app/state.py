@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.config import Settings
+from app.model.admission import WorkAdmission
 from app.model.control import ModelControl
 from app.model.limits import Limits
 from app.model.predictor import Predictor
@@ -30,8 +31,13 @@ class ServiceState:
     not_ready_reason: str | None = None
     models: ModelRegistry = field(init=False)
     control: ModelControl = field(init=False)
+    # The bound on prediction work in flight (app/model/admission.py).
+    admission: WorkAdmission = field(init=False)
 
     def __post_init__(self) -> None:
+        self.admission = WorkAdmission(
+            self.settings.max_rows_in_flight, self.settings.admission_wait
+        )
         self.models = ModelRegistry(self.settings.model_path, self.refusal_of)
         self.control = ModelControl(self.models, self.settings.supervisor_pid, self.count)
 

@@ -30,7 +30,7 @@ import uvicorn
 
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
-from bench import model_speed
+from bench import heavy_load, model_speed
 from bench.load import LoadSpec, machine, run_wrk
 from bench.report import evaluate_targets, markdown
 from bench.rounds import batch_rounds, interleaved_rounds
@@ -47,6 +47,8 @@ SERVERS = {
 # The shipped service again, every request asking for a risk and an explanation (issue #16).
 ADVICE = "service, risk_below + explain"
 ADVICE_SCRIPT = ROOT / "bench" / "post_advice.lua"
+# Issue #25's scenario: this many connections of 1000-student batches with risk and explain.
+HEAVY_CONNECTIONS = 64
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,13 +89,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["batch"] = batch_rounds(servers["service"], arguments, spec)
         results["advice_batch"] = advice_batch(servers["service"].server.base_url, card)
-        results["memory"] = {
+        memory = {
             name: {
                 "peak_mib": round(server.memory.peak_bytes / 2**20, 1),
                 "end_mib": round(server.memory.rss_now() / 2**20, 1),
             }
             for name, server in servers.items()
         }
+    print("heavy load: as shipped, then with admission lifted ...", flush=True)
+    results["heavy_load"] = heavy_load.measure_both(
+        arguments.model, HEAVY_CONNECTIONS, arguments.heavy_seconds
+    )
+    results["memory"] = memory
     results["start_to_ready"] = _start_to_ready(servers, base_environment, arguments)
     print("in-process model speed ...", flush=True)
     results["model_speed"] = model_speed.measure(arguments.model, arguments.model_seconds)
@@ -188,6 +195,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--warmup", type=float, default=10, help="warm-up seconds per server")
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
+    parser.add_argument(
+        "--heavy-seconds", type=float, default=12, help="length of each heavy-load run"
+    )
     parser.add_argument("--extra-starts", type=int, default=2, help="more start-to-ready runs")
     parser.add_argument("--model-seconds", type=float, default=2, help="per in-process figure")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")

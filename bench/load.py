@@ -45,6 +45,11 @@ class LoadResult:
 
 
 def run_wrk(base_url: str, spec: LoadSpec) -> LoadResult:
+    return parse_wrk(wrk_output(base_url, spec))
+
+
+def wrk_output(base_url: str, spec: LoadSpec) -> str:
+    """wrk's standard output for one run of `spec`; an error when wrk failed."""
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -63,12 +68,21 @@ def run_wrk(base_url: str, spec: LoadSpec) -> LoadResult:
     finished = subprocess.run(
         command, capture_output=True, text=True, timeout=spec.seconds + 60, check=False
     )
-    lines = [line for line in finished.stdout.splitlines() if line.startswith(MARKER)]
-    if finished.returncode != 0 or not lines:
+    if finished.returncode != 0 or MARKER not in finished.stdout:
         raise RuntimeError(
             f"wrk failed ({finished.returncode}):\n{finished.stdout}\n{finished.stderr}"
         )
-    figures = json.loads(lines[-1][len(MARKER) :])
+    return finished.stdout
+
+
+def marked_line(output: str, marker: str) -> dict:
+    """The JSON a wrk script printed after `marker` (the last such line)."""
+    lines = [line for line in output.splitlines() if line.startswith(marker)]
+    return json.loads(lines[-1][len(marker) :])
+
+
+def parse_wrk(output: str) -> LoadResult:
+    figures = marked_line(output, MARKER)
     seconds = figures["duration_us"] / 1e6
     return LoadResult(
         requests=figures["requests"],

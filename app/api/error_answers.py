@@ -31,6 +31,11 @@ BODY_ANSWERS = {
     ErrorStyle.PROTOCOL: {400: "Not a valid request for this model.", 413: TOO_LARGE},
 }
 NOT_LOADED = "The model is not loaded."
+# The prediction routes' 503 has a second cause: admission (app/model/admission.py).
+NOT_LOADED_OR_BUSY = (
+    "The model is not loaded, or the request waited CGPA_ADMISSION_WAIT seconds for room "
+    "under CGPA_MAX_ROWS_IN_FLIGHT (then with Retry-After)."
+)
 ERROR_BODIES: dict[ErrorStyle, type[BaseModel]] = {
     ErrorStyle.OURS: ErrorResponse,
     ErrorStyle.PROTOCOL: ProtocolErrorBody,

@@ -21,6 +21,7 @@ from starlette.types import Receive
 
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
+from app.model.admission import Overloaded
 from app.model.predictor import Predictor
 from app.state import NOT_LOADED, ServiceState
 
@@ -74,10 +75,23 @@ async def answer(request: Request, contract: RouteContract) -> Response:
         return await contract.work(Call(request, state, predictor, body))
     except ApiError as error:
         return error_response(error, contract.style)
+    except Overloaded:
+        return error_response(overloaded(state.settings.retry_after), contract.style)
     except ClientDisconnect:
         return error_response(ApiError(499, "client closed the connection"), contract.style)
     except Exception as exc:
         return error_response(internal_error(request, exc), contract.style)
+
+
+def overloaded(retry_after: int) -> ApiError:
+    """The 503 of a request that waited too long for room under CGPA_MAX_ROWS_IN_FLIGHT:
+    the same shape as the connection cap's, so a client handles both alike."""
+    return ApiError(
+        503,
+        "the service is working on as much as it may hold at once (CGPA_MAX_ROWS_IN_FLIGHT); "
+        f"retry after {retry_after} s",
+        headers={"retry-after": str(retry_after)},
+    )
 
 
 def ready_predictor(state: ServiceState) -> Predictor:

@@ -34,6 +34,16 @@ class TooManyExplanations(ValueError):
         )
 
 
+def work_rows(students: Sequence[Any], predictor: Predictor) -> int:
+    """The forward rows answering these students takes: one each, plus every explanation's
+    coalitions. What admission (app/model/admission.py) counts."""
+    explained = [student for student in students if student.explain]
+    if not explained:
+        return len(students)
+    groups = predictor.group_indexes([student.college_code for student in explained])
+    return len(students) + coalition_rows([len(student.grades) for student in explained], groups)
+
+
 def cutoff_of(student: Any, default: float | None) -> float | None:
     """The student's own `risk_below`; the server's default when the field is absent (an
     explicit null asks for no risk)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Response
 
+from app.api.error_answers import NOT_LOADED_OR_BUSY
 from app.api.errors import ApiError, ErrorStyle
 from app.api.request_models import request_models_of
 from app.api.request_path import Call, RouteContract, ready_predictor
@@ -64,7 +65,8 @@ async def infer_work(call: Call) -> Response:
     students = TensorReader(requests.limits, requests.grades).students(inference)
     cutoff = risk_cutoff(inference, scale)
     outputs = requested_outputs(inference, with_risk=cutoff is not None)
-    forecasts = await predictor.forecast_coalescer.run(students.histories, students.colleges)
+    async with call.state.admission.admitted(len(students.histories)):
+        forecasts = await predictor.forecast_coalescer.run(students.histories, students.colleges)
     call.state.metrics.predicted["v2"].inc(len(forecasts))
     columns = {
         "predicted_cgpa": [forecast.predicted_cgpa for forecast in forecasts],
@@ -103,7 +105,7 @@ INFER = RouteContract(
     infer_work,
     style=ErrorStyle.PROTOCOL,
     also_json=PROTOCOL_JSON_TYPES,
-    own_errors=UNKNOWN_MODEL,
+    own_errors={**UNKNOWN_MODEL, 503: NOT_LOADED_OR_BUSY},
 )
 METADATA = RouteContract(
     metadata_work, style=ErrorStyle.PROTOCOL, reads_body=False, own_errors=UNKNOWN_MODEL

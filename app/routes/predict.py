@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, Security
 
-from app.api.error_answers import error_answers
+from app.api.error_answers import NOT_LOADED_OR_BUSY, error_answers
 from app.api.errors import ApiError
 from app.api.openapi import json_body
 from app.api.request_models import RequestModels, request_models_of
@@ -27,7 +27,7 @@ from app.api.schemas import (
 )
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
-from app.model.advice import TooManyExplanations, add_advice
+from app.model.advice import TooManyExplanations, add_advice, work_rows
 from app.model.predictor import Forecast, Predictor
 
 
@@ -127,12 +127,13 @@ async def predict_one(call: Call) -> Response:
     requests = request_models_of(call.request.app)
     student: Any = parse_body(call.body, requests.student, requests.limits.scale)
     histories, colleges = [student.grades], [student.college_code]
-    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
-    answers = render(forecasts, histories, colleges, call.predictor)
-    default_cutoff = call.state.settings.risk_below
-    await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
-    call.state.metrics.predicted["single"].inc()
-    return FastJSONResponse(answers[0])
+    async with call.state.admission.admitted(work_rows([student], call.predictor)):
+        forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
+        answers = render(forecasts, histories, colleges, call.predictor)
+        default_cutoff = call.state.settings.risk_below
+        await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
+        call.state.metrics.predicted["single"].inc()
+        return FastJSONResponse(answers[0])
 
 
 async def predict_many(call: Call) -> Response:
@@ -141,15 +142,19 @@ async def predict_many(call: Call) -> Response:
     students = batch.students
     histories = [student.grades for student in students]
     colleges = [student.college_code for student in students]
-    forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
-    answers = render(forecasts, histories, colleges, call.predictor)
-    default_cutoff = call.state.settings.risk_below
-    await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
-    call.state.metrics.predicted["batch"].inc(len(forecasts))
-    return FastJSONResponse({"predictions": answers})
+    # The answer is built inside: its memory is part of the work the bound holds back.
+    async with call.state.admission.admitted(work_rows(students, call.predictor)):
+        forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
+        answers = render(forecasts, histories, colleges, call.predictor)
+        default_cutoff = call.state.settings.risk_below
+        await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
+        call.state.metrics.predicted["batch"].inc(len(forecasts))
+        return FastJSONResponse({"predictions": answers})
 
 
-ONE, MANY = RouteContract(predict_one), RouteContract(predict_many)
+ADMITTED = {503: NOT_LOADED_OR_BUSY}
+ONE = RouteContract(predict_one, own_errors=ADMITTED)
+MANY = RouteContract(predict_many, own_errors=ADMITTED)
 
 
 async def predict(request: Request) -> Response:

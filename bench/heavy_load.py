@@ -1,0 +1,158 @@
+"""The heavy-load scenario (issue #25): many connections of the costliest valid batches, and
+whether the service stays alive and answerable under them.
+
+wrk keeps `--connections` connections busy posting 1000-student batches in which every student
+asks for a risk and an explanation (bench/post_heavy.lua) for `--seconds`. Meanwhile a probe
+asks /health/ready and /health/live in turn, as Kubernetes would, and a sampler watches the
+service's resident memory. Reported: peak RSS, the probes' p99 and worst latency and any that
+were not a 200 within the probe timeout, the answers by status (a 503 must carry Retry-After),
+and the predictions per second of admitted work.
+
+`python -m bench.heavy_load` writes bench/results/heavy_load.json; `make bench` runs it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from app.model.card import ModelCard
+from app.model.predictor import card_path_for
+from bench.load import LoadSpec, machine, marked_line, parse_wrk, wrk_output
+from bench.servers import started
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "bench" / "post_heavy.lua"
+STUDENTS_PER_BATCH = 1000
+PROBE_PATHS = ("/health/ready", "/health/live")
+# What the manifests give a probe before counting it failed is 2 s; the target is 1 s.
+PROBE_TARGET_SECONDS = 1.0
+PROBE_TIMEOUT_SECONDS = 10.0
+PROBE_INTERVAL_SECONDS = 0.25
+
+
+@dataclass
+class Probe:
+    """Asks the health routes in turn until stopped; a timeout counts as status 0."""
+
+    base_url: str
+    answers: list[tuple[str, int, float]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=PROBE_TIMEOUT_SECONDS) as http:
+            turn = 0
+            while not self._stop.wait(PROBE_INTERVAL_SECONDS):
+                path = PROBE_PATHS[turn % len(PROBE_PATHS)]
+                turn += 1
+                began = time.perf_counter()
+                try:
+                    status = http.get(path).status_code
+                except httpx.HTTPError:
+                    status = 0
+                self.answers.append((path, status, time.perf_counter() - began))
+
+    def summary(self) -> dict:
+        seconds = sorted(answer[2] for answer in self.answers)
+        if not seconds:
+            return {"probes": 0}
+        p99 = seconds[min(len(seconds) - 1, round(0.99 * (len(seconds) - 1)))]
+        return {
+            "probes": len(seconds),
+            "p99_ms": round(p99 * 1000, 1),
+            "worst_ms": round(seconds[-1] * 1000, 1),
+            "median_ms": round(statistics.median(seconds) * 1000, 1),
+            "not_200": sum(1 for _, status, _ in self.answers if status != 200),
+            "over_target": sum(1 for second in seconds if second > PROBE_TARGET_SECONDS),
+        }
+
+
+def measure(model: Path, connections: int, seconds: float, environment: dict) -> dict:
+    card = ModelCard.read(card_path_for(model))
+    spec = LoadSpec(
+        "batch",
+        connections,
+        seconds,
+        card.max_history,
+        tuple(card.group.codes),
+        students_per_batch=STUDENTS_PER_BATCH,
+        script=SCRIPT,
+    )
+    service_environment = {"CGPA_MODEL_PATH": str(model), "CGPA_API_KEY": "", **environment}
+    with started("service", service_environment) as service:
+        probe = Probe(service.server.base_url)
+        prober = threading.Thread(target=probe.run, name="health-probe", daemon=True)
+        prober.start()
+        try:
+            output = wrk_output(service.server.base_url, spec)
+        finally:
+            probe._stop.set()
+            prober.join()
+        peak_mib = service.memory.peak_bytes / 2**20
+    load = parse_wrk(output)
+    statuses = marked_line(output, "HEAVY_JSON ")
+    return {
+        "connections": connections,
+        "seconds": load.seconds,
+        "students_per_batch": STUDENTS_PER_BATCH,
+        "peak_rss_mib": round(peak_mib, 1),
+        "probes": probe.summary(),
+        "answers": statuses,
+        "socket_errors": load.socket_errors,
+        "share_503": round(statuses["refused"] / max(1, load.requests), 3),
+        "batch_p99_ms": load.p99_ms,
+        "predictions_per_second": round(statuses["ok"] * STUDENTS_PER_BATCH / load.seconds),
+    }
+
+
+# The same load with admission bound lifted: what the service does without it, in this run.
+UNBOUNDED = {"CGPA_MAX_ROWS_IN_FLIGHT": "100000000"}
+
+
+def measure_both(model: Path, connections: int, seconds: float) -> dict:
+    """The scenario as shipped and with admission lifted, one after the other, and the ratio
+    of their admitted throughput (`make bench`'s heavy-load rows)."""
+    shipped = measure(model, connections, seconds, {})
+    unbounded = measure(model, connections, seconds, UNBOUNDED)
+    return {
+        "as_shipped": shipped,
+        "admission_lifted": unbounded,
+        "throughput_ratio": round(
+            shipped["predictions_per_second"] / max(1, unbounded["predictions_per_second"]), 3
+        ),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.heavy_load", description=__doc__)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "heavy_load.json")
+    parser.add_argument(
+        "--both", action="store_true", help="also run with admission lifted, and compare"
+    )
+    arguments = parser.parse_args(argv)
+    load_at_start = os.getloadavg()
+    run = measure_both if arguments.both else measure
+    extra = () if arguments.both else ({},)
+    result = {
+        "machine": machine(load_at_start),
+        "heavy_load": run(arguments.model, arguments.connections, arguments.seconds, *extra),
+    }
+    arguments.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result["heavy_load"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
