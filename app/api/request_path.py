@@ -10,6 +10,7 @@ logged and answered 500 in that style too. Each rule is one function, called fro
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -65,7 +66,10 @@ async def answer(request: Request, route: Route) -> Response:
         body = b""
         if route.reads_body:
             require_json(request.headers, route)
-            body = await read_body(request.receive, request.headers, state.settings.max_body_bytes)
+            settings = state.settings
+            body = await read_body(
+                request.receive, request.headers, settings.max_body_bytes, settings.body_timeout
+            )
         predictor = state.ready_predictor()
         return await route.work(Call(request, state, predictor, body))
     except ApiError as error:
@@ -91,6 +95,15 @@ def require_json(headers: Headers, route: Route) -> None:
     raise ApiError(415, JSON_ONLY)
 
 
+def too_slow(timeout: float) -> ApiError:
+    # Closed after the answer, like a 413: the rest of the body may still be on its way.
+    return ApiError(
+        408,
+        f"body: not complete within {timeout:g} s of the headers (CGPA_BODY_TIMEOUT)",
+        headers={"connection": "close"},
+    )
+
+
 def too_large(limit: int) -> ApiError:
     # Closed after the answer: the rest of the body is never read, so the connection
     # cannot carry another request.
@@ -101,22 +114,28 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-async def read_body(receive: Receive, headers: Headers, limit: int) -> bytes:
+async def read_body(receive: Receive, headers: Headers, limit: int, timeout: float) -> bytes:
     """The whole body, refused with 413 as soon as it is known to pass `limit` bytes: before
-    a byte is read when Content-Length says so, or mid-stream for a chunked body."""
+    a byte is read when Content-Length says so, or mid-stream for a chunked body; and with
+    408 if it has not all come within `timeout` seconds (CGPA_BODY_TIMEOUT) of the headers.
+    The app is called once the headers are complete, so the deadline counts from there."""
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except TimeoutError:
+        raise too_slow(timeout) from None
