@@ -10,7 +10,6 @@ logged and answered 500 in that style too. Each rule is one function, called fro
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive
 
+from app.api.deadlines import within
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
 from app.model.predictor import Predictor
@@ -125,7 +125,7 @@ async def read_body(receive: Receive, headers: Headers, limit: int, timeout: flo
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(timeout):
+        with within(timeout):
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
