@@ -44,7 +44,7 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -52,6 +52,10 @@ from app.config import Settings, get_settings
 from app.server import refusals
 from app.server.refusals import Refusal, log_refusal
 from app.server.write_combining import CombinedWrites
+
+if TYPE_CHECKING:
+    from uvicorn import Config
+    from uvicorn.server import ServerState
 
 logger = logging.getLogger("cgpa.server")
 
@@ -96,8 +100,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(
         self,
-        config: Any,
-        server_state: Any,
+        config: Config,
+        server_state: ServerState,
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
         limits: ConnectionLimits | None = None,
