@@ -1,11 +1,11 @@
 """The one path every guarded route takes: `answer(request, route)`.
 
 In order: the key (401, before anything about the body is revealed; the API key, or the
-admin key for the admin routes), the content type
-(415), the body within its size limit and deadline (413, 408; 499 if the client hangs up), a loaded model
-(503), then the route's own work, which decodes the body (422), predicts and encodes. Any
-`ApiError` on the way is rendered in the route's error style, and anything unexpected is
-logged and answered 500 in that style too. Each rule is one function, called from here only.
+admin key for the admin routes), the content type (415), the body within its size limit
+and deadline (413, 408; 499 if the client hangs up), a loaded model (503), then the route's
+own work, which decodes the body (422), predicts and encodes. Any `ApiError` on the way is
+rendered in the route's error style, and anything unexpected is logged and answered 500 in
+that style too. Each rule is one function, called from here only.
 """
 
 from __future__ import annotations
