@@ -7,7 +7,8 @@ reliability tests read as a crash. Installing a no-op handler first makes that r
 harmless, so a clean stop exits 0 and a failed startup still exits non-zero.
 
 The connection limits (app/server/) apply here, in every worker: uvicorn gets the protocol
-that enforces them, and its own keep-alive timeout and concurrency cap from the settings.
+that enforces the ones only a connection can (the header timeout, unfinished headers), and
+its own keep-alive timeout from the settings; the others live in the app.
 
 With several workers the supervisor is uvicorn's, with SIGHUP (reload the model) and SIGUSR2
 (roll it back) forwarded to every worker (app/server/supervisor.py); the workers learn its
@@ -51,7 +52,6 @@ def main() -> None:
         access_log=False,
         http=LimitedHttpToolsProtocol,
         timeout_keep_alive=settings.keep_alive_timeout,
-        limit_concurrency=settings.max_concurrency,
     )
     if config.workers > 1:
         os.environ["CGPA_SUPERVISOR_PID"] = str(os.getpid())  # inherited by every worker

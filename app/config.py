@@ -54,8 +54,10 @@ class Settings(BaseSettings):
             raise ValueError("keys (CGPA_API_KEY, CGPA_ADMIN_KEY) must be at least 16 characters")
         return key
 
-    # Connection limits (app/server/): per connection and per worker, enforced before a
-    # request reaches the app, so a slow or abusive client cannot hold connections forever.
+    # Connection limits (app/server/), per connection and per worker, so a slow or abusive
+    # client cannot hold connections forever: the header timeout and unfinished headers in
+    # the protocol; the body timeout in the request path; header size and the concurrency cap
+    # in the app's outermost middleware (app/server/admission.py).
     header_timeout: float = Field(
         10.0,
         gt=0,
@@ -67,7 +69,8 @@ class Settings(BaseSettings):
         30.0,
         gt=0,
         le=3600,
-        description="Seconds for a body, from the end of its headers; then 408 and close.",
+        description="Seconds for a body, from the end of its headers; then 408 and close "
+        "(the rest of a body the app answered without reading gets as long).",
     )
     max_header_bytes: int = Field(
         16 * 1024,
@@ -82,8 +85,8 @@ class Settings(BaseSettings):
         1000,
         ge=1,
         le=1_000_000,
-        description="Per worker: once this many connections are open (the asking one "
-        "included) or requests in flight, a request gets 503 with Retry-After.",
+        description="Per worker: once this many requests are in flight, a further one gets "
+        "503 with Retry-After.",
     )
     max_rows_in_flight: int = Field(
         200_000,

@@ -31,6 +31,7 @@ from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
 from app.routes import admin, health, metrics, model, page, predict
+from app.server.admission import AdmissionLimits
 from app.state import ServiceState
 
 logger = logging.getLogger("cgpa.startup")
@@ -175,6 +176,13 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         # is outermost).
         app.add_middleware(RouteShortcut, table=shortcut_table(shortcuts))
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, access_log=state.access_log)
+    # Outermost of the app's own, so a refused request costs only the refusal.
+    app.add_middleware(
+        AdmissionLimits,
+        max_header_bytes=settings.max_header_bytes,
+        max_concurrency=settings.max_concurrency,
+        retry_after=settings.retry_after,
+    )
     return app
 
 

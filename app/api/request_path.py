@@ -1,11 +1,11 @@
 """The one path every guarded route takes: `answer(request, contract)`.
 
 In order: the key (401, before anything about the body is revealed; the API key, or the
-admin key for the admin routes), the content type
-(415), the body within its size limit (413; 499 if the client hangs up), a loaded model
-(503), then the route's own work, which decodes the body (422), predicts and encodes. Any
-`ApiError` on the way is rendered in the route's error style, and anything unexpected is
-logged and answered 500 in that style too. Each rule is one function, called from here only.
+admin key for the admin routes), the content type (415), the body within its size limit
+and deadline (413, 408; 499 if the client hangs up), a loaded model (503), then the route's
+own work, which decodes the body (422), predicts and encodes. Any `ApiError` on the way is
+rendered in the route's error style, and anything unexpected is logged and answered 500 in
+that style too. Each rule is one function, called from here only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive
 
+from app.api.deadlines import within
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
 from app.model.admission import Overloaded
@@ -70,7 +71,10 @@ async def answer(request: Request, contract: RouteContract) -> Response:
         body = b""
         if contract.reads_body:
             require_json(request.headers, contract)
-            body = await read_body(request.receive, request.headers, state.settings.max_body_bytes)
+            settings = state.settings
+            body = await read_body(
+                request.receive, request.headers, settings.max_body_bytes, settings.body_timeout
+            )
         predictor = ready_predictor(state)
         return await contract.work(Call(request, state, predictor, body))
     except ApiError as error:
@@ -117,6 +121,15 @@ def require_json(headers: Headers, contract: RouteContract) -> None:
     raise ApiError(415, JSON_ONLY)
 
 
+def too_slow(timeout: float) -> ApiError:
+    # Closed after the answer, like a 413: the rest of the body may still be on its way.
+    return ApiError(
+        408,
+        f"body: not complete within {timeout:g} s of the headers (CGPA_BODY_TIMEOUT)",
+        headers={"connection": "close"},
+    )
+
+
 def too_large(limit: int) -> ApiError:
     # Closed after the answer: the rest of the body is never read, so the connection
     # cannot carry another request.
@@ -127,22 +140,28 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-async def read_body(receive: Receive, headers: Headers, limit: int) -> bytes:
+async def read_body(receive: Receive, headers: Headers, limit: int, timeout: float) -> bytes:
     """The whole body, refused with 413 as soon as it is known to pass `limit` bytes: before
-    a byte is read when Content-Length says so, or mid-stream for a chunked body."""
+    a byte is read when Content-Length says so, or mid-stream for a chunked body; and with
+    408 if it has not all come within `timeout` seconds (CGPA_BODY_TIMEOUT) of the headers.
+    The app is called once the headers are complete, so the deadline counts from there."""
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    try:
+        with within(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except TimeoutError:
+        raise too_slow(timeout) from None

@@ -1,31 +1,41 @@
-"""uvicorn's httptools protocol with the limits a slow or abusive client needs.
+"""uvicorn's httptools protocol with the limits only a connection can enforce.
 
-Stock uvicorn (httptools) waits for a request's headers and body without limit and accepts
-headers of any size, so a client trickling bytes holds a connection, and its file
-descriptor, forever. This subclass adds, per connection:
+Stock uvicorn (httptools) waits for a request's headers without limit and buffers a header
+line of any length, so a client trickling bytes holds a connection, and its file descriptor,
+forever, and one endless header line grows a buffer without bound. Neither can live in the
+app, which sees a request only once its headers are complete. This subclass adds, per
+connection:
 
 - a deadline for the request line and headers (CGPA_HEADER_TIMEOUT), counted from the
   connection opening or, on a kept-alive connection, from the request's first byte (uvicorn's
   keep-alive timeout bounds the wait before it); past it, 408 and close (or a plain close if
   not a byte came);
-- a deadline for the body (CGPA_BODY_TIMEOUT), counted from the end of the headers;
-- a size limit for the request line and headers (CGPA_MAX_HEADER_BYTES): 431 and close;
-- uvicorn's own concurrency cap (`limit_concurrency`), checked by uvicorn's rule but answered
-  in JSON with Retry-After (CGPA_RETRY_AFTER) instead of uvicorn's plain text.
+- a cut-off for unfinished headers far past CGPA_MAX_HEADER_BYTES: 431 and close;
+- a deadline (CGPA_BODY_TIMEOUT) for the rest of a body the app answered without reading,
+  which uvicorn reads and drops with no timer running;
+- a lingering close (`app/server/write_combining.py`): an answer that closes the connection
+  while the client is still sending its body (an early 413) is followed by a half-close and
+  a bounded drain, so the client reads the answer instead of a reset.
 
-`python -m app` serves with it and hands uvicorn CGPA_KEEP_ALIVE_TIMEOUT and
-CGPA_MAX_CONCURRENCY as its `timeout_keep_alive` and `limit_concurrency`. Plain
-`uvicorn app.main:app` does not use it; `--http app.server.protocol:LimitedHttpToolsProtocol`
-does, with the CGPA_* timeouts and header limit, while the keep-alive timeout and the cap are
-then uvicorn's `--timeout-keep-alive` and `--limit-concurrency`. (Under `--http h11`,
-`--h11-max-incomplete-event-size` limits the headers, answered with a plain 400, and
-`--limit-concurrency` gives a plain-text 503; nothing bounds a slow request there.)
+The rest of the limits live in the app, where any ASGI server applies them: the body's
+deadline in `read_body` (app/api/request_path.py), the size of complete headers and the
+concurrency cap in `AdmissionLimits` (app/server/admission.py).
 
-Cost per request on a keep-alive connection: three overridden parser callbacks, a byte count
-per chunk while headers are incomplete, one sum over the parsed headers, one deadline store
-(two if the body comes in later chunks). There is no timer per request or per chunk: one
-watchdog per connection fires at the earliest deadline it was set for and, if the connection
-has moved on, re-arms for the current one.
+The uvicorn names this relies on, all without an underscore and checked by
+tests/app/server/test_uvicorn_surface.py against the installed uvicorn:
+- `uvicorn.protocols.http.httptools_impl.HttpToolsProtocol`, built as
+  `(config, server_state, app_state, _loop)` like any class given to `--http`;
+- its asyncio.Protocol methods `connection_made`, `connection_lost`, `data_received`, and
+  its httptools parser callbacks `on_headers_complete`, `on_message_complete`, each extended
+  and called through;
+- `self.cycle` (the current request's cycle, None before the first) and its
+  `response_complete`, read only;
+- that uvicorn writes and closes through the transport `connection_made` is given.
+
+Cost per request on a keep-alive connection: two overridden parser callbacks, a byte count
+per chunk while headers are incomplete, one deadline store. There is no timer per request
+or per chunk: one watchdog per connection fires at the earliest deadline it was set for
+and, if the connection has moved on, re-arms for the current one.
 """
 
 from __future__ import annotations
@@ -34,25 +44,26 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
 
 from app.config import Settings, get_settings
 from app.server import refusals
-from app.server.refusals import Refusal
+from app.server.refusals import Refusal, log_refusal
 from app.server.write_combining import CombinedWrites
+
+if TYPE_CHECKING:
+    from uvicorn import Config
+    from uvicorn.server import ServerState
 
 logger = logging.getLogger("cgpa.server")
 
 HEADERS = "headers"
-BODY = "body"
-UPGRADED = "upgraded"  # handed over to a WebSocket protocol: nothing to time here
+UNREAD_BODY = "unread body"  # answered already; uvicorn drops the rest of the body
 # An unfinished request line and headers may run this far past CGPA_MAX_HEADER_BYTES before
-# the connection is cut mid-request; a complete one just past the limit thus gets a clean 431
-# (sent once it is read) rather than a close while the client is still writing.
+# the connection is cut mid-request; a complete one just past the limit thus reaches the app,
+# which refuses it with a clean 431, rather than a close while the client is still writing.
 UNFINISHED_MARGIN = 64 * 1024
 # libuv counts timers in whole milliseconds, so a watchdog may fire a little before its
 # deadline; that early it counts as on time, rather than re-arming in a tight loop.
@@ -64,7 +75,6 @@ class ConnectionLimits:
     header_timeout: float
     body_timeout: float
     max_header_bytes: int
-    retry_after: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
@@ -72,7 +82,6 @@ class ConnectionLimits:
             header_timeout=settings.header_timeout,
             body_timeout=settings.body_timeout,
             max_header_bytes=settings.max_header_bytes,
-            retry_after=settings.retry_after,
         )
 
 
@@ -99,10 +108,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.limits = limits if limits is not None else process_limits()
+        self.event_loop = _loop or asyncio.get_event_loop()
         self.unfinished_header_limit = self.limits.max_header_bytes + UNFINISHED_MARGIN
-        # The same cap and rule as uvicorn's, but answered here (JSON, Retry-After): uvicorn's
-        # own check is switched off for this connection.
-        self.max_concurrency, self.limit_concurrency = self.limit_concurrency, None
+        self.wire: CombinedWrites | None = None
+        self.peer = "unknown"
         self.phase: str | None = None
         self.deadline = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
@@ -112,21 +121,32 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.reading_headers = True
         self.header_bytes = 0
 
-    # --- where uvicorn's protocol moves from one part of a request to the next ------------
+    # --- where a request moves from one part to the next ----------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        if self.combine_writes:
-            transport = CombinedWrites(transport, self.loop)  # type: ignore[assignment]
-        super().connection_made(transport)
+        self.wire = wire = CombinedWrites(transport, self.event_loop, self.combine_writes)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.peer = f"{peer[0]}:{peer[1]}"
+        HttpToolsProtocol.connection_made(self, wire)  # type: ignore[arg-type]
         self.expect(HEADERS, self.limits.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.stop_watching()
-        super().connection_lost(exc)
+        HttpToolsProtocol.connection_lost(self, exc)
 
     def data_received(self, data: bytes) -> None:
+        wire = self.wire
+        assert wire is not None
+        if wire.lingering:
+            wire.drained(len(data))  # the answer is out; this is only read to be dropped
+            return
         if not self.reading_headers:
-            HttpToolsProtocol.data_received(self, data)  # more of a body, already timed
+            HttpToolsProtocol.data_received(self, data)  # more of a body: the app times it
+            if self.phase is None and self.answered():
+                # The app answered without reading the body, and the body cancelled
+                # uvicorn's keep-alive timer: the rest of it is timed here.
+                self.expect(UNREAD_BODY, self.limits.body_timeout)
             return
         if self.phase is None:
             # The first bytes of a next request on a kept-alive connection (uvicorn's
@@ -134,64 +154,49 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.expect(HEADERS, self.limits.header_timeout)
         self.header_bytes += len(data)
         HttpToolsProtocol.data_received(self, data)
-        if self.reading_headers:
-            # httptools keeps an unfinished header line in its own buffer and hands it over
-            # only once complete, so an endless one is stopped here, by the bytes that came.
-            if self.header_bytes > self.unfinished_header_limit and not self.transport.is_closing():
-                self.refuse_unparsed(refusals.headers_too_large(self.limits.max_header_bytes))
-        elif self.phase is None and not self.transport.is_closing():
-            # The headers ended in this chunk but the body did not: time the rest of it.
-            self.expect(BODY, self.limits.body_timeout)
+        # httptools keeps an unfinished header line in its own buffer and hands it over only
+        # once complete, so an endless one is stopped here, by the bytes that came.
+        if (
+            self.reading_headers
+            and self.header_bytes > self.unfinished_header_limit
+            and not wire.is_closing()
+        ):
+            self.refuse_unparsed(refusals.headers_too_large(self.limits.max_header_bytes))
 
     def on_headers_complete(self) -> None:
         self.reading_headers = False
         self.header_bytes = 0
-        self.phase = None
-        refusal = None
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > self.limits.max_header_bytes:
-            refusal = refusals.headers_too_large(self.limits.max_header_bytes)
-        elif self.max_concurrency is not None and (
-            len(self.connections) >= self.max_concurrency or len(self.tasks) >= self.max_concurrency
-        ):
-            refusal = refusals.over_capacity(self.max_concurrency, self.limits.retry_after)
-        if refusal is None:
-            HttpToolsProtocol.on_headers_complete(self)
-            return
-        self.log_refusal(refusal)
-        # uvicorn runs `self.app` for the request; making that the refusal for this one
-        # request gets it framed, queued behind any earlier answer, and followed by a close.
-        app, self.app = self.app, refusal
-        try:
-            HttpToolsProtocol.on_headers_complete(self)
-        finally:
-            self.app = app
+        self.phase = None  # the app's turn, body included: its time is not ours to count
+        assert self.wire is not None
+        self.wire.body_pending = True
+        HttpToolsProtocol.on_headers_complete(self)
 
     def on_message_complete(self) -> None:
         HttpToolsProtocol.on_message_complete(self)
         self.reading_headers = True
-        if self.cycle is not None and self.cycle.response_complete:
+        assert self.wire is not None
+        self.wire.body_pending = False
+        if self.answered():
             # Answered before its body ended (say, a 405): the body's bytes cancelled uvicorn's
             # keep-alive timer, so the wait for a next request is timed here instead.
             self.expect(HEADERS, self.limits.header_timeout)
         else:
-            self.phase = None  # the app's turn: its time is not the client's
+            self.phase = None
 
-    def handle_websocket_upgrade(self) -> None:
-        self.stop_watching()
-        self.phase = UPGRADED  # the transport now belongs to the WebSocket protocol
-        super().handle_websocket_upgrade()
+    def answered(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.response_complete
 
     # --- deadlines ------------------------------------------------------------------------
 
     def expect(self, phase: str, timeout: float) -> None:
         self.phase = phase
-        self.deadline = deadline = self.loop.time() + timeout
+        self.deadline = deadline = self.event_loop.time() + timeout
         watchdog = self.watchdog
         if watchdog is None or watchdog.when() > deadline:
             if watchdog is not None:
                 watchdog.cancel()
-            self.watchdog = self.loop.call_at(deadline, self.check_deadline)
+            self.watchdog = self.event_loop.call_at(deadline, self.check_deadline)
 
     def stop_watching(self) -> None:
         self.phase = None
@@ -201,50 +206,25 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def check_deadline(self) -> None:
         self.watchdog = None
-        if self.phase in (None, UPGRADED) or self.transport.is_closing():
+        wire = self.wire
+        if self.phase is None or wire is None or wire.is_closing():
             return
-        if self.loop.time() < self.deadline - EARLY_FIRING:
-            self.watchdog = self.loop.call_at(self.deadline, self.check_deadline)
-        elif self.phase == HEADERS:
-            if self.header_bytes:
-                self.refuse_unparsed(refusals.headers_too_slow(self.limits.header_timeout))
-            else:
-                logger.debug("closed a connection that sent nothing", extra=self.who())
-                self.transport.close()
+        if self.event_loop.time() < self.deadline - EARLY_FIRING:
+            self.watchdog = self.event_loop.call_at(self.deadline, self.check_deadline)
+        elif self.phase == HEADERS and self.header_bytes:
+            self.refuse_unparsed(refusals.headers_too_slow(self.limits.header_timeout))
         else:
-            self.refuse_body()
+            logger.debug("closed a connection that sent no request", extra={"client": self.peer})
+            wire.close_now()
 
     # --- refusing -------------------------------------------------------------------------
 
     def refuse_unparsed(self, refusal: Refusal) -> None:
         """Answer a request whose headers never completed, so uvicorn has no cycle for it;
         if an earlier answer is still owed on this connection, just close."""
-        self.log_refusal(refusal)
+        log_refusal(refusal, self.peer)
+        wire = self.wire
+        assert wire is not None
         if self.cycle is None or self.cycle.response_complete:
-            self.transport.write(refusal.raw(self.server_state.default_headers))
-        self.transport.close()
-
-    def refuse_body(self) -> None:
-        refusal = refusals.body_too_slow(self.limits.body_timeout)
-        self.log_refusal(refusal)
-        cycle = self.cycle
-        if not self.pipeline and cycle is not None and not cycle.response_started:
-            self.transport.write(refusal.raw(self.server_state.default_headers))
-        if cycle is not None and not cycle.response_complete:
-            # As uvicorn does once the connection is lost, but now: the app, waiting for the
-            # body, gets `http.disconnect`, and nothing it sends reaches the closing transport.
-            cycle.disconnected = True
-            cycle.message_event.set()
-        self.transport.close()
-
-    def log_refusal(self, refusal: Refusal) -> None:
-        level = logging.WARNING if refusal.status == 503 else logging.INFO
-        logger.log(
-            level,
-            "refused a request",
-            extra={**self.who(), "status": refusal.status, "reason": refusal.message},
-        )
-
-    def who(self) -> dict[str, str]:
-        host, port = self.client or ("unknown", 0)
-        return {"client": f"{host}:{port}"}
+            wire.write(refusal.raw())
+        wire.close_now()

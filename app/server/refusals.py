@@ -1,25 +1,37 @@
-"""The answers the connection layer gives in place of the app's, in the shape of every other
+"""The answers the connection limits give in place of the app's, in the shape of every other
 error of the service: `{"error": "<code>", "message": "<field or header>: <why>", "detail": []}`.
 
-The app's error helpers are not imported: this layer runs before (and without) the app, and
-these codes (408, 431, 503 over capacity) are ones the app itself never gives.
+The app's error helpers are not imported: the protocol's refusals go out before (and
+without) the app, and `AdmissionLimits` runs before any of the app's own middleware.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import Any
 
 import orjson
-from uvicorn._types import ASGIReceiveCallable, ASGISendCallable, Scope
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+# The ASGI callables in their standard shapes (as starlette.types spells them), so this layer
+# imports no server's private typing module.
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("cgpa.server")
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """A JSON answer that closes the connection. Sent either through uvicorn's request cycle
-    (as an ASGI app, so it is framed and ordered like any answer) or, when there is no
-    complete request to answer through, written straight to the transport."""
+    """A JSON answer that closes the connection. Sent either as an ASGI app (by
+    `AdmissionLimits`, so the server frames and orders it like any answer) or, when there is
+    no complete request to answer through, written straight to the transport (`raw`)."""
 
     status: int
     message: str
@@ -37,17 +49,15 @@ class Refusal:
         )
         return cls(status, message, body, headers)
 
-    def raw(self, default_headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-        """The whole response, with uvicorn's default headers (date, server) first."""
-        lines = [STATUS_LINE[self.status]]
-        lines += [
-            name + b": " + value + b"\r\n" for name, value in (*default_headers, *self.headers)
-        ]
+    def raw(self) -> bytes:
+        """The whole response, as written straight to a transport, with a Date header."""
+        status = HTTPStatus(self.status)
+        date = (b"date", formatdate(usegmt=True).encode())
+        lines = [f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode()]
+        lines += [name + b": " + value + b"\r\n" for name, value in (date, *self.headers)]
         return b"".join([*lines, b"\r\n", self.body])
 
-    async def __call__(
-        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
-    ) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
@@ -57,14 +67,6 @@ def headers_too_slow(seconds: float) -> Refusal:
         408,
         "request_timeout",
         f"headers: not complete within {seconds:g} s (CGPA_HEADER_TIMEOUT)",
-    )
-
-
-def body_too_slow(seconds: float) -> Refusal:
-    return Refusal.of(
-        408,
-        "request_timeout",
-        f"body: not complete within {seconds:g} s of the headers (CGPA_BODY_TIMEOUT)",
     )
 
 
@@ -81,7 +83,16 @@ def over_capacity(limit: int, retry_after: int) -> Refusal:
     return Refusal.of(
         503,
         "over_capacity",
-        f"connection: the server is at its limit of {limit} open connections or requests in "
-        f"flight (CGPA_MAX_CONCURRENCY); retry after {retry_after} s",
+        f"connection: the server is at its limit of {limit} requests in flight "
+        f"(CGPA_MAX_CONCURRENCY); retry after {retry_after} s",
         (b"retry-after", str(retry_after).encode()),
+    )
+
+
+def log_refusal(refusal: Refusal, client: str) -> None:
+    level = logging.WARNING if refusal.status == 503 else logging.INFO
+    logger.log(
+        level,
+        "refused a request",
+        extra={"client": client, "status": refusal.status, "reason": refusal.message},
     )

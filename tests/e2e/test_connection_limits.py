@@ -11,7 +11,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -209,6 +209,22 @@ def test_an_oversized_header_pipelined_after_a_good_request_is_refused(server: L
 # --- the concurrency cap --------------------------------------------------------------------
 
 
+def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Polls `condition` until it holds or `timeout` runs out; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def health_status(server: LiveServer) -> int:
+    with server.connect() as connection:
+        connection.sendall(HEALTH)
+        return read_http_response(connection)[0]
+
+
 def test_past_the_concurrency_cap_the_answer_is_503_with_retry_after() -> None:
     environment = {
         "CGPA_MODEL_PATH": str(MODEL_PATH),
@@ -216,8 +232,11 @@ def test_past_the_concurrency_cap_the_answer_is_503_with_retry_after() -> None:
         "CGPA_RETRY_AFTER": "7",
     }
     with LiveServer.start(environment) as server:
-        holders = [server.connect() for _ in range(2)]
-        time.sleep(0.3)  # accepted and counted by the server
+        # Three requests in flight: each waits in the app for the rest of its body.
+        holders = [server.connect() for _ in range(3)]
+        for holder in holders:
+            holder.sendall(predict_head() + PREDICT_BODY[:10])
+        assert until(lambda: health_status(server) == 503)
         with server.connect() as connection:
             connection.sendall(HEALTH)
             status, headers, body = read_http_response(connection)
@@ -227,8 +246,19 @@ def test_past_the_concurrency_cap_the_answer_is_503_with_retry_after() -> None:
         assert_refusal(body, "over_capacity", "connection")
         for holder in holders:
             holder.close()
-        time.sleep(0.3)
-        assert httpx.get(f"{server.base_url}/health/live", timeout=10).status_code == 200
+        assert until(lambda: health_status(server) == 200)
+
+
+def test_idle_kept_alive_connections_do_not_count_against_the_cap() -> None:
+    environment = {"CGPA_MODEL_PATH": str(MODEL_PATH), "CGPA_MAX_CONCURRENCY": "2"}
+    with LiveServer.start(environment) as server:
+        idle = [server.connect() for _ in range(3)]
+        for connection in idle:
+            connection.sendall(HEALTH)
+            assert read_http_response(connection)[0] == 200
+        assert health_status(server) == 200
+        for connection in idle:
+            connection.close()
 
 
 # --- how the service is started -------------------------------------------------------------

@@ -1,139 +1,12 @@
-"""LimitedHttpToolsProtocol without sockets: a loop whose clock the test moves, a transport
-that records what is written. Timing rules are checked exactly here, in milliseconds of
-real time; tests/e2e/test_connection_limits.py checks them on real servers and sockets."""
+"""LimitedHttpToolsProtocol without sockets (tests/app/server/connection_harness.py). Timing
+rules are checked exactly here, in milliseconds of real time;
+tests/e2e/test_connection_limits.py checks them on real servers and sockets."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-import pytest
-from uvicorn.config import Config
-from uvicorn.server import ServerState
-
-from app.server.protocol import ConnectionLimits, LimitedHttpToolsProtocol
-
-LIMITS = ConnectionLimits(header_timeout=10, body_timeout=30, max_header_bytes=16384, retry_after=3)
-GET = b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n"
-BODY = b'{"grades": [7.0]}'
-POST = b"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Length: 17\r\n\r\n" + BODY
-
-
-class ManualClockLoop(asyncio.SelectorEventLoop):
-    """Time moves only when the test says; counts the watchdog timers armed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.now = 1000.0
-        self.watchdogs_armed = 0
-
-    def time(self) -> float:
-        return self.now
-
-    def call_at(self, when, callback, *args, context=None):  # type: ignore[no-untyped-def]
-        if getattr(callback, "__name__", "") == "check_deadline":
-            self.watchdogs_armed += 1
-        return super().call_at(when, callback, *args, context=context)
-
-
-@dataclass
-class RecordingTransport(asyncio.Transport):
-    written: bytearray = field(default_factory=bytearray)
-    closed: bool = False
-
-    def __post_init__(self) -> None:
-        super().__init__()
-
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return {"peername": ("127.0.0.1", 5555), "sockname": ("127.0.0.1", 8000)}.get(name, default)
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        assert not self.closed, "written after close"
-        self.written += data
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def statuses(self) -> list[int]:
-        return [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", self.written)]
-
-
-async def echo_app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
-    """Reads the whole body, then answers 200; notes a disconnect in SEEN."""
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            SEEN.append("disconnect")
-            return
-        more = message.get("more_body", False)
-    await send(
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
-    )
-    await send({"type": "http.response.body", "body": b"{}"})
-
-
-SEEN: list[str] = []
-
-
-@dataclass
-class Connection:
-    loop: ManualClockLoop
-    protocol: LimitedHttpToolsProtocol
-    transport: RecordingTransport
-
-    def send(self, data: bytes) -> None:
-        self.protocol.data_received(data)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(5):
-            self.loop.run_until_complete(asyncio.sleep(0))
-
-    def wait(self, seconds: float) -> None:
-        self.loop.now += seconds
-        self.settle()
-
-
-@pytest.fixture
-def connect() -> Iterator:
-    loops: list[ManualClockLoop] = []
-
-    def open_connection(limit_concurrency: int | None = None, keep_alive: int = 1000) -> Connection:
-        loop = ManualClockLoop()
-        loops.append(loop)
-        config = Config(
-            app=echo_app, log_config=None, timeout_keep_alive=keep_alive,
-            limit_concurrency=limit_concurrency,
-        )  # fmt: skip
-        config.load()
-        protocol = LimitedHttpToolsProtocol(
-            config=config, server_state=ServerState(), app_state={}, _loop=loop, limits=LIMITS
-        )
-        transport = RecordingTransport()
-        protocol.connection_made(transport)
-        return Connection(loop, protocol, transport)
-
-    SEEN.clear()
-    yield open_connection
-    for loop in loops:
-        loop.close()
-
-
-def refusal(transport: RecordingTransport) -> dict:
-    return json.loads(bytes(transport.written).rpartition(b"\r\n\r\n")[2])
+from tests.app.server.connection_harness import GET, LIMITS, POST, refusal
 
 
 def test_unfinished_headers_get_408_at_the_deadline_not_before(connect) -> None:
@@ -197,15 +70,51 @@ def test_a_body_sent_after_an_early_answer_leaves_no_untimed_wait(connect) -> No
     assert connection.transport.statuses() == [405]  # nothing came: closed without a word
 
 
-def test_a_stalled_body_gets_408_and_the_app_a_disconnect(connect) -> None:
+def test_a_body_the_app_is_reading_is_the_apps_to_time(connect) -> None:
+    """The body's deadline lives in the request path (read_body), so it holds under any
+    server; the protocol leaves a body the app waits for alone."""
     connection = connect()
     connection.send(POST[:-5])
+    connection.wait(1000)
+    assert not connection.transport.closed
+    connection.send(POST[-5:])
+    assert connection.transport.statuses() == [200]
+
+
+def test_the_rest_of_a_body_answered_unread_is_cut_off_at_the_body_timeout(connect) -> None:
+    connection = connect()
+
+    async def answer_without_reading(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 405, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    connection.protocol.app = answer_without_reading
+    connection.send(POST[:-10])
+    connection.send(POST[-10:-5])  # uvicorn drops it, and its keep-alive timer with it
     connection.wait(29.9)
     assert not connection.transport.closed
     connection.wait(0.1)
-    assert connection.transport.statuses() == [408]
-    assert refusal(connection.transport)["message"].startswith("body: ")
-    assert SEEN == ["disconnect"]
+    assert connection.transport.closed
+    assert connection.transport.statuses() == [405]
+
+
+def test_an_answer_that_closes_while_the_body_arrives_lingers(connect) -> None:
+    """An early 413 with `connection: close`: the answer, a half-close, then the rest of the
+    body is read and dropped, never parsed as a next request."""
+    connection = connect()
+
+    async def refuse_unread(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        headers = [(b"content-length", b"0"), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    connection.protocol.app = refuse_unread
+    connection.send(POST[:-5])
+    assert connection.transport.eof
+    assert not connection.transport.closed
+    connection.send(POST[-5:] + GET)
+    assert connection.transport.statuses() == [413]
+    assert not connection.transport.closed  # until the client closes, or a bound runs out
 
 
 def test_a_slow_app_is_not_timed(connect) -> None:
@@ -238,18 +147,6 @@ def test_one_watchdog_serves_many_requests(connect) -> None:
     assert connection.loop.watchdogs_armed <= 1 + 30 / LIMITS.header_timeout + 1
 
 
-def test_headers_past_the_limit_get_431_even_in_one_chunk_behind_another_request(
-    connect,
-) -> None:
-    connection = connect()
-    big = b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n"
-    connection.send(GET + big + GET)
-    assert connection.transport.statuses() == [200, 431]
-    assert connection.transport.closed
-    body = refusal(connection.transport)
-    assert body["error"] == "request_header_fields_too_large"
-
-
 def test_an_endless_header_is_cut_off_near_the_limit(connect) -> None:
     connection = connect()
     connection.send(b"GET / HTTP/1.1\r\nX-Endless: ")
@@ -259,12 +156,3 @@ def test_an_endless_header_is_cut_off_near_the_limit(connect) -> None:
         sent += 4096
     assert connection.transport.statuses() == [431]
     assert sent < LIMITS.max_header_bytes + 128 * 1024
-
-
-def test_over_the_cap_the_answer_is_json_503_with_retry_after(connect) -> None:
-    connection = connect(limit_concurrency=1)  # this connection alone fills it
-    connection.send(GET)
-    assert connection.transport.statuses() == [503]
-    assert b"\r\nretry-after: 3\r\n" in connection.transport.written
-    assert refusal(connection.transport)["error"] == "over_capacity"
-    assert connection.transport.closed

@@ -9,7 +9,8 @@ import socket
 
 import pytest
 
-from app.server.write_combining import CombinedWrites
+from app.server import write_combining
+from app.server.write_combining import LINGER_BYTES, CombinedWrites
 
 
 class RecordingTransport(asyncio.Transport):
@@ -37,6 +38,12 @@ class RecordingTransport(asyncio.Transport):
 
     def write_eof(self) -> None:
         self.calls.append(("write_eof", []))
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def resume_reading(self) -> None:
+        self.calls.append(("resume_reading", []))
 
     def get_write_buffer_size(self) -> int:
         return 7
@@ -108,6 +115,75 @@ def test_everything_else_is_the_wrapped_transports() -> None:
     combined = CombinedWrites(inner, asyncio.new_event_loop())
     assert combined.get_extra_info("peername") == ("127.0.0.1", 5000)
     assert combined.is_closing() is False
+
+
+def test_uncombined_writes_leave_at_once() -> None:
+    inner = RecordingTransport()
+    combined = CombinedWrites(inner, asyncio.new_event_loop(), combine=False)
+    combined.write(b"head")
+    combined.write(b"body")
+    assert inner.calls == [("write", [b"head"]), ("write", [b"body"])]
+
+
+def test_a_close_while_the_body_arrives_sends_the_answer_then_half_closes() -> None:
+    async def scenario() -> tuple[list, bool]:
+        inner = RecordingTransport()
+        combined = CombinedWrites(inner, asyncio.get_running_loop())
+        combined.body_pending = True
+        combined.write(b"HTTP/1.1 413 Payload Too Large\r\n\r\n")
+        combined.close()
+        return inner.calls, combined.is_closing()
+
+    calls, closing = asyncio.run(scenario())
+    assert calls == [
+        ("write", [b"HTTP/1.1 413 Payload Too Large\r\n\r\n"]),
+        ("write_eof", []),
+        ("resume_reading", []),  # uvicorn may have paused it while the body went unread
+    ]
+    assert closing  # to uvicorn the connection is closing: nothing more is served on it
+
+
+def test_a_lingering_close_ends_past_the_byte_budget() -> None:
+    async def scenario() -> list:
+        inner = RecordingTransport()
+        combined = CombinedWrites(inner, asyncio.get_running_loop())
+        combined.body_pending = True
+        combined.close()
+        combined.drained(LINGER_BYTES)
+        assert ("close", []) not in inner.calls
+        combined.drained(1)
+        return inner.calls
+
+    assert asyncio.run(scenario())[-1] == ("close", [])
+
+
+def test_a_lingering_close_ends_at_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write_combining, "LINGER_SECONDS", 0.01)
+
+    async def scenario() -> list:
+        inner = RecordingTransport()
+        combined = CombinedWrites(inner, asyncio.get_running_loop())
+        combined.body_pending = True
+        combined.close()
+        assert ("close", []) not in inner.calls
+        await asyncio.sleep(0.05)
+        return inner.calls
+
+    assert asyncio.run(scenario())[-1] == ("close", [])
+
+
+def test_a_second_close_while_lingering_closes_at_once() -> None:
+    """uvicorn closes again when the client's side ends, or when the server shuts down."""
+
+    async def scenario() -> list:
+        inner = RecordingTransport()
+        combined = CombinedWrites(inner, asyncio.get_running_loop())
+        combined.body_pending = True
+        combined.close()
+        combined.close()
+        return inner.calls
+
+    assert asyncio.run(scenario())[-1] == ("close", [])
 
 
 @pytest.mark.parametrize("pieces", [1, 2, 50])
