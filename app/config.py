@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # Connection limits (app/server/), per connection and per worker, so a slow or abusive
     # client cannot hold connections forever: the header timeout and unfinished headers in
     # the protocol; the body timeout in the request path; header size and the concurrency cap
-    # in the app's outermost middleware (app/server/admission.py).
+    # in the app's outermost middleware (app/server/request_limits.py).
     header_timeout: float = Field(
         10.0,
         gt=0,

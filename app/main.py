@@ -31,7 +31,7 @@ from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
 from app.routes import admin, health, metrics, model, page, predict
-from app.server.admission import AdmissionLimits
+from app.server.request_limits import RequestLimits
 from app.state import ServiceState
 
 logger = logging.getLogger("cgpa.startup")
@@ -178,7 +178,7 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, access_log=state.access_log)
     # Outermost of the app's own, so a refused request costs only the refusal.
     app.add_middleware(
-        AdmissionLimits,
+        RequestLimits,
         max_header_bytes=settings.max_header_bytes,
         max_concurrency=settings.max_concurrency,
         retry_after=settings.retry_after,

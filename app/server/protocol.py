@@ -19,7 +19,7 @@ connection:
 
 The rest of the limits live in the app, where any ASGI server applies them: the body's
 deadline in `read_body` (app/api/request_path.py), the size of complete headers and the
-concurrency cap in `AdmissionLimits` (app/server/admission.py).
+concurrency cap in `RequestLimits` (app/server/request_limits.py).
 
 The uvicorn names this relies on, all without an underscore and checked by
 tests/app/server/test_uvicorn_surface.py against the installed uvicorn:

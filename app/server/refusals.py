@@ -2,7 +2,7 @@
 error of the service: `{"error": "<code>", "message": "<field or header>: <why>", "detail": []}`.
 
 The app's error helpers are not imported: the protocol's refusals go out before (and
-without) the app, and `AdmissionLimits` runs before any of the app's own middleware.
+without) the app, and `RequestLimits` runs before any of the app's own middleware.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ logger = logging.getLogger("cgpa.server")
 @dataclass(frozen=True)
 class Refusal:
     """A JSON answer that closes the connection. Sent either as an ASGI app (by
-    `AdmissionLimits`, so the server frames and orders it like any answer) or, when there is
+    `RequestLimits`, so the server frames and orders it like any answer) or, when there is
     no complete request to answer through, written straight to the transport (`raw`)."""
 
     status: int

@@ -1,5 +1,5 @@
 """Under plain `uvicorn app.main:app`, without the protocol, the limits that live in the app
-still hold: the body deadline (read_body) and the header size (AdmissionLimits) answer in the
+still hold: the body deadline (read_body) and the header size (RequestLimits) answer in the
 service's JSON. (The header deadline and the lingering close need the protocol:
 tests/e2e/test_connection_limits.py and test_early_answers.py.)"""
 

@@ -1,4 +1,4 @@
-"""`AdmissionLimits`: which complete requests the app takes on, as a pure ASGI middleware, so
+"""`RequestLimits`: which complete requests the app takes on, as a pure ASGI middleware, so
 any ASGI server (`python -m app`, plain `uvicorn app.main:app`, another) applies it.
 
 - The request line and headers within CGPA_MAX_HEADER_BYTES, or 431 and close. The protocol
@@ -33,7 +33,7 @@ REQUEST_LINE_FRAME = 16
 HEADER_FRAME = 4
 
 
-class AdmissionLimits:
+class RequestLimits:
     def __init__(
         self, app: App, max_header_bytes: int, max_concurrency: int, retry_after: int
     ) -> None:

@@ -1,4 +1,4 @@
-"""AdmissionLimits: complete headers within their limit (431), at most so many requests in
+"""RequestLimits: complete headers within their limit (431), at most so many requests in
 flight (503 with Retry-After), other scopes passed through. Plain ASGI calls, plus one run
 through the protocol for the order of pipelined answers."""
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from app.server.admission import AdmissionLimits
+from app.server.request_limits import RequestLimits
 from tests.app.server.connection_harness import GET, echo_app, refusal
 
 HEADER_LIMIT = 16384
@@ -26,7 +26,7 @@ def http_scope(headers: list[tuple[bytes, bytes]] | None = None) -> dict:
     }
 
 
-async def call(app: AdmissionLimits, scope: dict) -> tuple[dict, dict]:
+async def call(app: RequestLimits, scope: dict) -> tuple[dict, dict]:
     """The response start and body messages the app sends."""
     sent: list[dict] = []
 
@@ -40,8 +40,8 @@ async def call(app: AdmissionLimits, scope: dict) -> tuple[dict, dict]:
     return sent[0], sent[-1]
 
 
-def limited(app=echo_app, max_concurrency: int = 10) -> AdmissionLimits:  # type: ignore[no-untyped-def]
-    return AdmissionLimits(
+def limited(app=echo_app, max_concurrency: int = 10) -> RequestLimits:  # type: ignore[no-untyped-def]
+    return RequestLimits(
         app, max_header_bytes=HEADER_LIMIT, max_concurrency=max_concurrency, retry_after=3
     )
 
