@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
-from bench.load import LoadSpec, run_wrk
+from bench.load import LoadSpec, add_round_arguments, run_wrk
 from bench.rounds import batch_rounds, interleaved_rounds
 from bench.servers import StartedServer, started
 from bench.variants import VARIANTS
@@ -96,11 +96,7 @@ def markdown(results: dict, connections: list[int]) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    add_round_arguments(parser, ROOT)
     return parser
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
 from bench.compare import markdown
-from bench.load import LoadSpec, run_wrk
+from bench.load import LoadSpec, add_round_arguments, run_wrk
 from bench.rounds import interleaved_rounds
 from bench.servers import StartedServer, started, started_launcher
 from harness.live_server import LiveServer
@@ -93,11 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.http_layer", description=__doc__)
     parser.add_argument("--baseline", required=True, help="a commit, as git names it")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    add_round_arguments(parser, ROOT)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -98,6 +99,16 @@ def parse_wrk(output: str) -> LoadResult:
             for name in ("connect_errors", "read_errors", "write_errors", "timeout_errors")
         ),
     )
+
+
+def add_round_arguments(parser: argparse.ArgumentParser, root: Path) -> None:
+    """The options every interleaved comparison of servers takes (bench.compare,
+    bench.http_layer)."""
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 64])
+    parser.add_argument("--model", type=Path, default=root / "models" / "cgpa_rnn.pt")
+    parser.add_argument("--out", type=Path, default=root / "bench" / "results")
 
 
 def machine(load_at_start: tuple[float, float, float]) -> dict:

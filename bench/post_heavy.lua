@@ -8,18 +8,11 @@ local histories = dofile(here .. "histories.lua")
 local OPTIONS = ',"risk_below":6.5,"explain":true}'
 local POOL_SIZE = 8
 
-local pool, next_index = {}, 1
-local threads = {}
-ok, refused, refused_without_retry, other = 0, 0, 0, 0
-
-function setup(thread)
-  threads[#threads + 1] = thread
-end
-
-function init(args)
+histories.serve(function(args)
   local per_batch = tonumber(args[2] or "1000")
   local max_history, colleges, seed = histories.parse_args(args)
   math.randomseed(seed)
+  local pool = {}
   for i = 1, POOL_SIZE do
     local students = {}
     for j = 1, per_batch do
@@ -29,12 +22,15 @@ function init(args)
     local body = '{"students":[' .. table.concat(students, ",") .. "]}"
     pool[i] = wrk.format("POST", "/predict/batch", histories.HEADERS, body)
   end
-end
+  return pool
+end)
 
-function request()
-  local chosen = pool[next_index]
-  next_index = next_index % #pool + 1
-  return chosen
+-- Per-thread counters; `done` (run apart from the threads) adds them up.
+local threads = {}
+ok, refused, refused_without_retry, other = 0, 0, 0, 0
+
+function setup(thread)
+  threads[#threads + 1] = thread
 end
 
 function response(status, headers, body)
@@ -50,6 +46,7 @@ function response(status, headers, body)
   end
 end
 
+local plain_done = done
 function done(summary, latency, requests)
   local counts = { ok = 0, refused = 0, refused_without_retry = 0, other = 0 }
   for _, thread in ipairs(threads) do
@@ -60,5 +57,5 @@ function done(summary, latency, requests)
   io.write(string.format(
     'HEAVY_JSON {"ok":%d,"refused":%d,"refused_without_retry":%d,"other":%d}\n',
     counts.ok, counts.refused, counts.refused_without_retry, counts.other))
-  histories.done(summary, latency)
+  plain_done(summary, latency, requests)
 end

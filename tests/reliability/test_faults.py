@@ -181,8 +181,9 @@ def test_sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits_clean
         "POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode()
-    # With room for two connections, a probe is refused 503 exactly while another is open.
-    environment = {"CGPA_MODEL_PATH": str(MODEL_PATH), "CGPA_MAX_CONCURRENCY": "2"}
+    # With room for one request in flight, a probe is refused 503 exactly while another
+    # request is in flight (the cap counts requests, not connections).
+    environment = {"CGPA_MODEL_PATH": str(MODEL_PATH), "CGPA_MAX_CONCURRENCY": "1"}
     with LiveServer.start(environment) as server:
         in_flight = server.connect(timeout=10)
         # Half a request: the server has its headers and is waiting for the rest of the body.
