@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name, server in servers.items()
         }
-    print("heavy load: as shipped, then with admission lifted ...", flush=True)
-    results["heavy_load"] = heavy_load.measure_both(
+    print("heavy load: as shipped, with admission lifted, before admission ...", flush=True)
+    results["heavy_load"] = heavy_load.measure_all(
         arguments.model, HEAVY_CONNECTIONS, arguments.heavy_seconds
     )
     results["memory"] = memory

@@ -18,6 +18,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,8 +28,10 @@ import httpx
 
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
+from bench.http_layer import ServiceAtCommit, extract
 from bench.load import LoadSpec, machine, marked_line, parse_wrk, wrk_output
-from bench.servers import started
+from bench.servers import started_launcher
+from harness.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "post_heavy.lua"
@@ -76,7 +79,13 @@ class Probe:
         }
 
 
-def measure(model: Path, connections: int, seconds: float, environment: dict) -> dict:
+def measure(
+    model: Path,
+    connections: int,
+    seconds: float,
+    environment: dict,
+    launcher: type[LiveServer] = LiveServer,
+) -> dict:
     card = ModelCard.read(card_path_for(model))
     spec = LoadSpec(
         "batch",
@@ -87,8 +96,12 @@ def measure(model: Path, connections: int, seconds: float, environment: dict) ->
         students_per_batch=STUDENTS_PER_BATCH,
         script=SCRIPT,
     )
-    service_environment = {"CGPA_MODEL_PATH": str(model), "CGPA_API_KEY": "", **environment}
-    with started("service", service_environment) as service:
+    service_environment = {
+        "CGPA_MODEL_PATH": str(model.resolve()),
+        "CGPA_API_KEY": "",
+        **environment,
+    }
+    with started_launcher(launcher, service_environment) as service:
         probe = Probe(service.server.base_url)
         prober = threading.Thread(target=probe.run, name="health-probe", daemon=True)
         prober.start()
@@ -114,20 +127,30 @@ def measure(model: Path, connections: int, seconds: float, environment: dict) ->
     }
 
 
-# The same load with admission bound lifted: what the service does without it, in this run.
+# The same load with the admission bound lifted: what this code does without it.
 UNBOUNDED = {"CGPA_MAX_ROWS_IN_FLIGHT": "100000000"}
+# The last commit before admission by cost (issue #25): "what the service does today".
+BEFORE_ADMISSION = "2691407"
 
 
-def measure_both(model: Path, connections: int, seconds: float) -> dict:
-    """The scenario as shipped and with admission lifted, one after the other, and the ratio
-    of their admitted throughput (`make bench`'s heavy-load rows)."""
+def measure_all(
+    model: Path, connections: int, seconds: float, baseline: str = BEFORE_ADMISSION
+) -> dict:
+    """The scenario as shipped, with admission lifted, and served by the code of `baseline`
+    (extracted with git archive, as bench.http_layer does), one after the other; and the
+    ratio of the admitted throughput as shipped to the baseline's (`make bench`'s rows)."""
     shipped = measure(model, connections, seconds, {})
     unbounded = measure(model, connections, seconds, UNBOUNDED)
+    with tempfile.TemporaryDirectory(prefix="cgpa-baseline-") as tree:
+        extract(baseline, Path(tree))
+        before = measure(model, connections, seconds, {"PYTHONPATH": tree}, ServiceAtCommit)
     return {
         "as_shipped": shipped,
         "admission_lifted": unbounded,
+        f"at_{baseline}": before,
+        "baseline": baseline,
         "throughput_ratio": round(
-            shipped["predictions_per_second"] / max(1, unbounded["predictions_per_second"]), 3
+            shipped["predictions_per_second"] / max(1, before["predictions_per_second"]), 3
         ),
     }
 
@@ -139,16 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "cgpa_rnn.pt")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "heavy_load.json")
     parser.add_argument(
-        "--both", action="store_true", help="also run with admission lifted, and compare"
+        "--baseline",
+        help="also run with admission lifted and at this commit (e.g. "
+        f"{BEFORE_ADMISSION}, before admission), and compare",
     )
     arguments = parser.parse_args(argv)
     load_at_start = os.getloadavg()
-    run = measure_both if arguments.both else measure
-    extra = () if arguments.both else ({},)
-    result = {
-        "machine": machine(load_at_start),
-        "heavy_load": run(arguments.model, arguments.connections, arguments.seconds, *extra),
-    }
+    model, connections, seconds = arguments.model, arguments.connections, arguments.seconds
+    if arguments.baseline:
+        heavy = measure_all(model, connections, seconds, arguments.baseline)
+    else:
+        heavy = measure(model, connections, seconds, {})
+    result = {"machine": machine(load_at_start), "heavy_load": heavy}
     arguments.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result["heavy_load"], indent=2))
     return 0

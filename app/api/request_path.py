@@ -10,6 +10,7 @@ that style too. Each rule is one function, called from here only.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -79,12 +80,19 @@ async def answer(request: Request, contract: RouteContract) -> Response:
         return await contract.work(Call(request, state, predictor, body))
     except ApiError as error:
         return error_response(error, contract.style)
-    except Overloaded:
-        return error_response(overloaded(state.settings.retry_after), contract.style)
+    except Overloaded as refusal:
+        waited = refusal.waited
     except ClientDisconnect:
         return error_response(ApiError(499, "client closed the connection"), contract.style)
     except Exception as exc:
         return error_response(internal_error(request, exc), contract.style)
+    # Here, past the except blocks, the refused request's parsed body is already released.
+    # Refused at once (the queue was full), it is answered only after the wait the queued
+    # ones get: a client that retries without pause then costs a parse every
+    # CGPA_ADMISSION_WAIT seconds, instead of keeping the worker busy refusing it.
+    if not waited:
+        await asyncio.sleep(state.settings.admission_wait)
+    return error_response(overloaded(state.settings.retry_after), contract.style)
 
 
 def overloaded(retry_after: int) -> ApiError:

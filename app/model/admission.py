@@ -5,10 +5,11 @@ coalition rows of each explanation (app/model/explain.py `coalition_rows`). Thos
 the answers built from them, are what a worker's memory and event loop spend their time on,
 so they, not connections, are what is bounded. A request is admitted at once while its cost
 fits in what is free and nobody is waiting; otherwise it joins a first-come, first-served
-queue, and is refused (`Overloaded`, answered 503 with Retry-After) when the queue already
-holds a whole budget's worth of work or its wait passes `max_wait` seconds. Nobody overtakes:
-a single student behind a large batch waits for it, and is never passed over indefinitely
-by later batches, which queue behind the single student in turn.
+queue, and is refused (`Overloaded`, answered 503 with Retry-After) when its wait passes
+`max_wait` seconds, or at once when the queue already holds a whole budget's worth of work
+(the waiting requests' parsed bodies are memory too). Nobody overtakes: a single student
+behind a large batch waits for it, and is never passed over indefinitely by later batches,
+which queue behind the single student in turn.
 
 A request costing more than the whole budget is admitted as if it cost the whole budget, so
 alone it still runs (the request limits bound its size).
@@ -24,7 +25,12 @@ from dataclasses import dataclass
 
 
 class Overloaded(Exception):
-    """The work in flight and in the queue is at the bound: try again after a while."""
+    """The work in flight and in the queue is at the bound: try again after a while.
+    `waited`: whether the request spent `max_wait` in the queue first."""
+
+    def __init__(self, waited: bool) -> None:
+        super().__init__("overloaded")
+        self.waited = waited
 
 
 @dataclass(slots=True)
@@ -57,6 +63,8 @@ class WorkAdmission:
         if not self._queue and self.in_flight + cost <= self.capacity:
             self.in_flight += cost
             return
+        if self.queued + cost > self.capacity:
+            raise Overloaded(waited=False)
         waiter = _Waiter(cost, asyncio.get_running_loop().create_future())
         self._queue.append(waiter)
         self.queued += cost
@@ -66,7 +74,7 @@ class WorkAdmission:
             if waiter.admitted.done():  # admitted in the same turn the wait ran out
                 return
             self._drop(waiter)
-            raise Overloaded from None
+            raise Overloaded(waited=True) from None
         except asyncio.CancelledError:  # the client went away while waiting
             if waiter.admitted.done():
                 self._release(cost)

@@ -72,28 +72,26 @@ async def test_nobody_overtakes_a_waiting_request_even_when_it_would_fit() -> No
 async def test_a_single_student_behind_batches_is_served_before_later_batches() -> None:
     admission = WorkAdmission(capacity=100, max_wait=5)
     order: list[str] = []
-    releases = [await hold(admission, 100, order, "batch 0")]
+    first = await hold(admission, 100, order, "batch 0")
     single = await hold(admission, 1, order, "single")
-    releases += [await hold(admission, 100, order, f"batch {n}") for n in (1, 2)]
-    releases[0].set()
-    await turns()
-    assert order == ["batch 0", "single"]
-    single.set()
+    later = await hold(admission, 99, order, "batch 1")  # the queue is now a whole budget
+    first.set()
     await turns()
     assert order == ["batch 0", "single", "batch 1"]
-    for release in releases[1:]:
-        release.set()
-        await turns()
-    assert order[-1] == "batch 2"
+    single.set()
+    later.set()
+    await turns()
+    assert admission.in_flight == 0
 
 
 async def test_a_wait_past_the_limit_is_refused_and_leaves_nothing_behind() -> None:
     admission = WorkAdmission(capacity=10, max_wait=0.05)
     order: list[str] = []
     busy = await hold(admission, 10, order, "busy")
-    with pytest.raises(Overloaded):
+    with pytest.raises(Overloaded) as refused:
         async with admission.admitted(1):
             pytest.fail("admitted past the bound")
+    assert refused.value.waited is True
     assert admission.queued == 0 and admission.in_flight == 10
     busy.set()
     await turns()
@@ -106,7 +104,7 @@ async def test_a_refused_head_lets_the_ones_behind_it_in() -> None:
     busy = await hold(admission, 6, order, "busy")
     big = asyncio.get_running_loop().create_task(hold_for(admission, 9))  # waits, then refused
     await turns()
-    small = await hold(admission, 4, order, "small")  # fits beside "busy", but queued behind
+    small = await hold(admission, 1, order, "small")  # fits beside "busy", but queued behind
     assert order == ["busy"]
     with pytest.raises(Overloaded):
         await big
@@ -143,3 +141,20 @@ async def test_a_client_that_leaves_while_waiting_gives_its_place_up() -> None:
     busy.set()
     await turns()
     assert admission.in_flight == 0
+
+
+async def test_a_full_queue_refuses_at_once_and_says_so() -> None:
+    admission = WorkAdmission(capacity=10, max_wait=5)
+    order: list[str] = []
+    busy = await hold(admission, 10, order, "busy")
+    queued = await hold(admission, 10, order, "queued")  # the queue now holds a whole budget
+    with pytest.raises(Overloaded) as refused:
+        async with admission.admitted(1):
+            pytest.fail("admitted past a full queue")
+    assert refused.value.waited is False
+    assert admission.queued == 10
+    busy.set()
+    await turns()
+    assert order == ["busy", "queued"]
+    queued.set()
+    await turns()
