@@ -49,9 +49,12 @@ class ApiError(Exception):
         message: str,
         detail: Sequence[Mapping[str, str]] = (),
         headers: Mapping[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
+        # The `error` field; by default the status's own (ERROR_CODES).
+        self.code = code
         self.message = message
         self.detail = list(detail)
         self.headers = dict(headers or {})
@@ -59,7 +62,7 @@ class ApiError(Exception):
 
 def error_body(error: ApiError) -> dict:
     return {
-        "error": ERROR_CODES.get(error.status, "error"),
+        "error": error.code or ERROR_CODES.get(error.status, "error"),
         "message": error.message,
         "detail": error.detail,
     }

@@ -100,9 +100,10 @@ def overloaded(retry_after: int) -> ApiError:
     the same shape as the connection cap's, so a client handles both alike."""
     return ApiError(
         503,
-        "the service is working on as much as it may hold at once (CGPA_MAX_ROWS_IN_FLIGHT); "
-        f"retry after {retry_after} s",
+        "work: the server is at its limit of prediction work in flight "
+        f"(CGPA_MAX_ROWS_IN_FLIGHT); retry after {retry_after} s",
         headers={"retry-after": str(retry_after)},
+        code="over_capacity",
     )
 
 

@@ -53,7 +53,9 @@ def test_past_the_bound_requests_get_200_or_the_json_503_with_retry_after(
     for answer in answers:
         if answer.status_code == 503:
             assert answer.headers["retry-after"] == "3"
-            assert "CGPA_MAX_ROWS_IN_FLIGHT" in answer.json()["message"]
+            body = answer.json()
+            assert body["error"] == "over_capacity"  # as the concurrency cap says it
+            assert "CGPA_MAX_ROWS_IN_FLIGHT" in body["message"]
         else:
             assert len(answer.json()["predictions"]) == 1000
 
