@@ -158,16 +158,20 @@ def is_missing(text: str) -> bool:
     return text.strip().lower() in _MISSING
 
 
+# A decimal number as people write one. Python's float() also takes "1_0" (as 10) and "inf",
+# which no grade file means; the page's reader (app/static/csv.js) refuses them too.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def parse_grade(
     path: Path, line: int, column: str, text: str, scale: tuple[float, float]
 ) -> float | None:
     """A grade on the scale, None for a blank or a missing marker; raises DataError."""
     if is_missing(text):
         return None
-    try:
-        grade = float(text)
-    except ValueError:
-        raise DataError(path, line, column, f"grade {text.strip()!r} is not a number") from None
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise DataError(path, line, column, f"grade {text.strip()!r} is not a number")
+    grade = float(text)
     low, high = scale
     if not math.isfinite(grade) or not low <= grade <= high:
         raise DataError(

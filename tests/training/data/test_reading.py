@@ -112,7 +112,9 @@ def test_missing_markers_are_no_grade(text: str) -> None:
         ("seven", TEN, "is not a number"),
         ("11.5", TEN, "grade 11.5 is outside [0, 10]"),
         ("-1", TEN, "outside"),
-        ("inf", TEN, "outside"),
+        ("inf", TEN, "is not a number"),
+        ("1_0", TEN, "is not a number"),  # Python's float() would read 10
+        ("0x1", TEN, "is not a number"),
         ("4.01", (0.0, 4.0), "outside [0, 4]"),
         ("21", (0.0, 20.0), "outside [0, 20]"),
     ],
@@ -123,6 +125,11 @@ def test_bad_grades_name_line_and_column(
     with pytest.raises(DataError, match=r"f\.csv, line 2, column '1st': grade") as raised:
         parse_grade(Path("f.csv"), 2, "1st", text, scale)
     assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize(("text", "grade"), [(" 7.5 ", 7.5), ("+8", 8.0), (".5", 0.5), ("8.", 8.0)])
+def test_decimals_as_people_write_them_are_grades(text: str, grade: float) -> None:
+    assert parse_grade(Path("f.csv"), 2, "1st", text, TEN) == grade
 
 
 def test_the_scale_decides_what_is_in_range() -> None:
