@@ -56,6 +56,23 @@ function M.pool(args, path, shape)
   return pool
 end
 
+-- `size` wrk.format'd POST /predict/batch requests of `per_batch` students each, every
+-- student's JSON made by `shape(student)`.
+function M.batch_pool(args, size, per_batch, shape)
+  local max_history, colleges, seed = M.parse_args(args)
+  math.randomseed(seed)
+  local pool = {}
+  for i = 1, size do
+    local students = {}
+    for j = 1, per_batch do
+      students[j] = shape(M.student(max_history, colleges))
+    end
+    local body = '{"students":[' .. table.concat(students, ",") .. "]}"
+    pool[i] = wrk.format("POST", "/predict/batch", M.HEADERS, body)
+  end
+  return pool
+end
+
 function M.done(summary, latency)
   local errors = summary.errors
   io.write(string.format(

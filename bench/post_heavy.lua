@@ -10,19 +10,9 @@ local POOL_SIZE = 8
 
 histories.serve(function(args)
   local per_batch = tonumber(args[2] or "1000")
-  local max_history, colleges, seed = histories.parse_args(args)
-  math.randomseed(seed)
-  local pool = {}
-  for i = 1, POOL_SIZE do
-    local students = {}
-    for j = 1, per_batch do
-      local student = histories.student(max_history, colleges)
-      students[j] = histories.student_json(student):sub(1, -2) .. OPTIONS
-    end
-    local body = '{"students":[' .. table.concat(students, ",") .. "]}"
-    pool[i] = wrk.format("POST", "/predict/batch", histories.HEADERS, body)
-  end
-  return pool
+  return histories.batch_pool(args, POOL_SIZE, per_batch, function(student)
+    return histories.student_json(student):sub(1, -2) .. OPTIONS
+  end)
 end)
 
 -- Per-thread counters; `done` (run apart from the threads) adds them up.

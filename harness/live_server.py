@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,16 @@ from typing import ClassVar
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def poll_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Whether `condition` came true before `timeout` seconds passed (asked every 20 ms)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def free_port() -> int:

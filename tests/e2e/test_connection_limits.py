@@ -11,12 +11,12 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from harness.live_server import LiveServer, read_http_response
+from harness.live_server import LiveServer, poll_until, read_http_response
 from tests.conftest import MODEL_PATH
 from tests.e2e.raw_socket import read_responses, response_or_close, trickle
 
@@ -209,16 +209,6 @@ def test_an_oversized_header_pipelined_after_a_good_request_is_refused(server: L
 # --- the concurrency cap --------------------------------------------------------------------
 
 
-def until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    """Polls `condition` until it holds or `timeout` runs out; whether it held."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def health_status(server: LiveServer) -> int:
     with server.connect() as connection:
         connection.sendall(HEALTH)
@@ -236,7 +226,7 @@ def test_past_the_concurrency_cap_the_answer_is_503_with_retry_after() -> None:
         holders = [server.connect() for _ in range(3)]
         for holder in holders:
             holder.sendall(predict_head() + PREDICT_BODY[:10])
-        assert until(lambda: health_status(server) == 503)
+        assert poll_until(lambda: health_status(server) == 503)
         with server.connect() as connection:
             connection.sendall(HEALTH)
             status, headers, body = read_http_response(connection)
@@ -246,7 +236,7 @@ def test_past_the_concurrency_cap_the_answer_is_503_with_retry_after() -> None:
         assert_refusal(body, "over_capacity", "connection")
         for holder in holders:
             holder.close()
-        assert until(lambda: health_status(server) == 200)
+        assert poll_until(lambda: health_status(server) == 200)
 
 
 def test_idle_kept_alive_connections_do_not_count_against_the_cap() -> None:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from app.model.predictor import ModelLoadError, load_predictor
-from harness.live_server import ROOT, LiveServer, free_port
+from harness.live_server import ROOT, LiveServer, free_port, poll_until
 from tests.conftest import MODEL_PATH
 from tests.e2e.test_server import damage, start_and_expect_refusal
 
@@ -110,16 +110,6 @@ def poll_readiness(process: subprocess.Popen, base_url: str, timeout: float) -> 
             break
         time.sleep(0.01)
     return seen
-
-
-def poll_until(condition: Callable[[], bool], timeout: float) -> bool:
-    """Whether `condition` came true before `timeout` seconds passed."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def probe_status(server: LiveServer) -> int:
