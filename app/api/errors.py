@@ -26,6 +26,7 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     408: "request_timeout",
+    409: "conflict",  # a reload refused, a rollback with no previous model
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
