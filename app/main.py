@@ -30,7 +30,8 @@ from app.observability.log_setup import configure_logging, hide_refused_startup_
 from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
-from app.routes import admin, health, metrics, model, page, predict
+from app.routes import admin, docs, health, metrics, model, page, predict
+from app.server.head_requests import HeadAsGet
 from app.server.request_limits import RequestLimits
 from app.state import ServiceState
 
@@ -133,6 +134,10 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     limits = Limits.of(card, settings.max_batch)
     requests = request_models(limits, card.group.label, card.group.codes)
     app = FastAPIOffline(
+        # The docs pages are app/routes/docs.py's (with their security headers); this
+        # serves their scripts and styles from the package.
+        docs_url=None,
+        redoc_url=None,
         title="cgpa-predictor",
         version="1.0.0",
         description=DESCRIPTION,
@@ -162,6 +167,11 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
     app.include_router(metrics.router)
     app.include_router(protocol_routes)
     app.include_router(page.router)
+    assert app.openapi_url is not None
+    app.include_router(docs.router(app.title, app.openapi_url))
+    # HEAD wherever GET is. Added first, so it is inside RouteShortcut, which answers only
+    # POST: the prediction routes never pass through it.
+    app.add_middleware(HeadAsGet)
     if route_shortcut:
         shortcuts: list[tuple[APIRoute, dict[str, str]]] = [
             (route, {}) for route in prediction_routes.routes if isinstance(route, APIRoute)

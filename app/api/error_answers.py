@@ -1,9 +1,10 @@
 """The error answers a route documents (`responses=`), derived from its `RouteContract`.
 
 What the common checks of the request path (app/api/request_path.py) can answer follows from
-what a route declares: a key guard can answer 401, reading a body 413 and 415 or 422 (the
-protocol's style: 400), the model check 503, and the route's work its `own_errors`. Deriving
-them keeps the docs page and the checks from drifting apart.
+what a route declares: a key guard can answer 401 (and 400 for its header sent twice),
+reading a body 413 and 415 or 422 (the protocol's style: 400), the model check 503, and the
+route's work its `own_errors`. Deriving them keeps the docs page and the checks from
+drifting apart.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ KEY_ANSWERS = {
     Guard.API_KEY: "API key missing or wrong (when one is set).",
     Guard.ADMIN_KEY: "Admin key missing or wrong.",
 }
+REPEATED_KEY = "The key's header sent more than once (when a key is set)."
 TOO_LARGE = "Body larger than CGPA_MAX_BODY_BYTES."
 BODY_ANSWERS = {
     ErrorStyle.OURS: {
         413: TOO_LARGE,
-        415: "Body not sent as application/json.",
+        415: "Body not sent as application/json, or sent compressed (Content-Encoding).",
         422: "A field is invalid; `detail` names each one.",
     },
     # The protocol answers every bad request 400, the wrong content type and fields too.
@@ -44,7 +46,7 @@ ERROR_BODIES: dict[ErrorStyle, type[BaseModel]] = {
 
 def error_answers(contract: RouteContract) -> dict[int | str, dict[str, Any]]:
     """`responses=` for the error answers of a route taking the request path, by status."""
-    descriptions = {401: KEY_ANSWERS[contract.guard], 503: NOT_LOADED}
+    descriptions = {400: REPEATED_KEY, 401: KEY_ANSWERS[contract.guard], 503: NOT_LOADED}
     if contract.reads_body:
         descriptions |= BODY_ANSWERS[contract.style]
     descriptions |= contract.own_errors

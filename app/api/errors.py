@@ -26,6 +26,7 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     408: "request_timeout",
+    409: "conflict",  # a reload refused, a rollback with no previous model
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -86,6 +87,9 @@ def routing_error(request: Request, status: int, headers: Mapping[str, str] | No
     method, path = request.method, request.url.path
     if status == 405:
         allowed = {name.lower(): value for name, value in (headers or {}).items()}.get("allow", "")
+        if allowed == "GET":  # HEAD is answered wherever GET is (app/server/head_requests.py)
+            allowed = "GET, HEAD"
+            headers = {"Allow": allowed}
         verb = "POST a JSON body" if allowed == "POST" else f"use {allowed}"
         return ApiError(405, f"{method} {path}: method not allowed; {verb}", headers=headers)
     if status == 404:

@@ -1,7 +1,7 @@
 """The one path every guarded route takes: `answer(request, contract)`.
 
 In order: the key (401, before anything about the body is revealed; the API key, or the
-admin key for the admin routes), the content type (415), the body within its size limit
+admin key for the admin routes), the content type and coding (415), the body within its size limit
 and deadline (413, 408; 499 if the client hangs up), a loaded model (503), then the route's
 own work, which decodes the body (422), predicts and encodes. Any `ApiError` on the way is
 rendered in the route's error style, and anything unexpected is logged and answered 500 in
@@ -28,6 +28,7 @@ from app.model.predictor import Predictor
 from app.state import NOT_LOADED, ServiceState
 
 JSON_ONLY = "content-type: send the body as application/json"
+UNCOMPRESSED_ONLY = "content-encoding: {coding} is not decoded here; send the body uncompressed"
 
 
 @dataclass(slots=True)
@@ -72,6 +73,7 @@ async def answer(request: Request, contract: RouteContract) -> Response:
         body = b""
         if contract.reads_body:
             require_json(request.headers, contract)
+            require_identity(request.headers, contract)
             settings = state.settings
             body = await read_body(
                 request.receive, request.headers, settings.max_body_bytes, settings.body_timeout
@@ -128,6 +130,19 @@ def require_json(headers: Headers, contract: RouteContract) -> None:
             400, f"content-type: send the inference request as application/json, not {kind}"
         )
     raise ApiError(415, JSON_ONLY)
+
+
+def require_identity(headers: Headers, contract: RouteContract) -> None:
+    """415 for a body in any content coding but `identity`. Refused, not decoded: a gzip
+    body would otherwise reach the strict parser as bytes (a confusing "not valid UTF-8"),
+    a plain body labelled gzip would pass, and a decompression bomb cannot reach the parser
+    if nothing is decompressed. The protocol's style answers it 400, like the content type."""
+    for value in headers.getlist("content-encoding"):
+        for coding in value.split(","):
+            coding = coding.strip().lower()
+            if coding and coding != "identity":
+                status = 400 if contract.style is ErrorStyle.PROTOCOL else 415
+                raise ApiError(status, UNCOMPRESSED_ONLY.format(coding=coding[:40]))
 
 
 def too_slow(timeout: float) -> ApiError:

@@ -14,6 +14,9 @@ from typing import Any
 from app.api.errors import ApiError
 
 MAX_DETAILS = 20
+# An echoed name (an unknown field's, say) is cut to this many characters: a 900 KB name is
+# still named, readably, without making the answer twice the size of the body.
+MAX_NAME_CHARS = 40
 # What each list is a list of, and where its longest length comes from.
 NOUNS = {"grades": ("grade", "grades"), "students": ("student", "students")}
 LIMIT_REASONS = {"grades": "the model's longest history", "students": "CGPA_MAX_BATCH"}
@@ -24,7 +27,13 @@ def field_name(location: Sequence[str | int]) -> str:
     """("students", 3, "grades", 0) -> "students[3].grades[0]"; () -> "body"."""
     name = ""
     for part in location:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+        if isinstance(part, int):
+            name += f"[{part}]"
+            continue
+        part = str(part)
+        if len(part) > MAX_NAME_CHARS:
+            part = part[: MAX_NAME_CHARS - 3] + "..."
+        name += f".{part}" if name else part
     return name or "body"
 
 
@@ -87,6 +96,8 @@ def describe(error: Mapping[str, Any], scale: tuple[float, float], field: str | 
         return f"must be a number, not {_json_type(value)}"
     if kind == "int_type":
         return f"must be a whole number, not {_json_type(value)}"
+    if kind == "bool_type":
+        return f"must be true or false, not {_json_type(value)}"
     if kind == "string_type":
         return f"must be a string, not {_json_type(value)}"
     if kind == "list_type":

@@ -75,9 +75,9 @@ async def add_advice(
             [cutoffs[index] for index in at_risk],
         )
         for index, probability in zip(at_risk, probabilities, strict=True):
-            below = cutoffs[index]
             answers[index]["risk"] = {
-                "below": below,
+                # + 0.0 echoes a cut-off sent as -0.0 as the 0.0 it is.
+                "below": cutoffs[index] + 0.0,
                 "probability": round(probability, RISK_DECIMALS),
             }
     explained = [index for index, student in enumerate(students) if student.explain]

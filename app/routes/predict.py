@@ -85,9 +85,10 @@ def unusual_grades(positions: Sequence[int], history: Sequence[float], predictor
     if len(positions) == 1 and history[positions[0]]:  # the usual case, a batch's hot spot
         at = positions[0]
         return _one_unusual_grade(at, history[at], seen[at])
-    # Zero is formatted afresh: 0.0 and -0.0 are one cache key but print differently.
+    # Zero is formatted afresh: 0.0 and -0.0 are one cache key but print differently; adding
+    # 0.0 turns -0.0 into 0.0, so a grade of -0 is written as the 0 it is.
     grades = "; ".join(
-        [f"grades[{at}] = {history[at]:g} (training: {seen[at]})" for at in positions]
+        [f"grades[{at}] = {history[at] + 0.0:g} (training: {seen[at]})" for at in positions]
     )
     return f"{grades}: {EXTRAPOLATION}"
 

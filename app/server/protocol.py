@@ -13,6 +13,11 @@ connection:
 - a cut-off for unfinished headers far past CGPA_MAX_HEADER_BYTES: 431 and close;
 - a deadline (CGPA_BODY_TIMEOUT) for the rest of a body the app answered without reading,
   which uvicorn reads and drops with no timer running;
+- the service's JSON answer, not uvicorn's plain-text 400, to a request httptools cannot
+  parse: 431 for a request line past CGPA_MAX_HEADER_BYTES (httptools gives up on a URL
+  over 65,535 bytes), 505 for an HTTP version other than 1.0 and 1.1 (httptools refuses
+  1.2 or 3.0 and takes 0.9 and 2.0, which are refused here), 400 naming the parser's
+  reason otherwise;
 - a lingering close (`app/server/write_combining.py`): an answer that closes the connection
   while the client is still sending its body (an early 413) is followed by a half-close and
   a bounded drain, so the client reads the answer instead of a reset.
@@ -28,6 +33,10 @@ tests/app/server/test_uvicorn_surface.py against the installed uvicorn:
 - its asyncio.Protocol methods `connection_made`, `connection_lost`, `data_received`, and
   its httptools parser callbacks `on_headers_complete`, `on_message_complete`, each extended
   and called through;
+- `send_400_response(message)`, which it calls, inside its `except HttpParserError`, for a
+  request the parser refused (or a callback raised in), replaced;
+- `self.parser` (its httptools parser; `get_http_version()` is read) and `self.url` (the
+  request target so far, set from the first byte of each request), read only;
 - `self.cycle` (the current request's cycle, None before the first) and its
   `response_complete`, read only;
 - that uvicorn writes and closes through the transport `connection_made` is given.
@@ -43,9 +52,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from httptools import HttpParserError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.config import Settings, get_settings
@@ -68,6 +79,13 @@ UNFINISHED_MARGIN = 64 * 1024
 # libuv counts timers in whole milliseconds, so a watchdog may fire a little before its
 # deadline; that early it counts as on time, rather than re-arming in a tight loop.
 EARLY_FIRING = 0.005
+SPOKEN_VERSIONS = ("1.1", "1.0")
+NO_VERSION = "0.0"  # what the parser reports before it has read a version
+
+
+class UnsupportedVersion(Exception):
+    """Raised in a parser callback: the parser stops, and uvicorn answers through
+    `send_400_response`, which reads the version and says 505."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.phase = None  # the app's turn, body included: its time is not ours to count
         assert self.wire is not None
         self.wire.body_pending = True
+        if self.parser.get_http_version() not in SPOKEN_VERSIONS:
+            raise UnsupportedVersion
         HttpToolsProtocol.on_headers_complete(self)
 
     def on_message_complete(self) -> None:
@@ -219,12 +239,42 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     # --- refusing -------------------------------------------------------------------------
 
-    def refuse_unparsed(self, refusal: Refusal) -> None:
-        """Answer a request whose headers never completed, so uvicorn has no cycle for it;
-        if an earlier answer is still owed on this connection, just close."""
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request its parser refused, in the service's JSON instead of
+        plain text, and with the status that says what was wrong."""
+        refusal = self.unparsable(sys.exception())
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The parser failed past the headers of a request the app has begun (a body
+            # framed wrongly): the app's answer may be on its way, so none is written here.
+            # The parser reads no more, and the app's answer ends the request: RequestLimits'
+            # 501 for a transfer coding but chunked, read_body's 408 for a body that never
+            # completes (both close the connection).
+            logger.info(
+                "stopped reading a request body",
+                extra={"client": self.peer, "reason": refusal.message},
+            )
+            return
+        self.refuse_unparsed(refusal, linger=True)
+
+    def unparsable(self, error: BaseException | None) -> Refusal:
+        limit = self.limits.max_header_bytes
+        if len(getattr(self, "url", b"")) > limit:
+            return refusals.headers_too_large(limit)
+        version = self.parser.get_http_version()
+        if version not in SPOKEN_VERSIONS and version != NO_VERSION:
+            return refusals.version_not_supported(version)
+        return refusals.not_http(str(error) if isinstance(error, HttpParserError) else "")
+
+    def refuse_unparsed(self, refusal: Refusal, linger: bool = False) -> None:
+        """Answer a request uvicorn has no cycle for (its headers never completed, or did
+        not parse); if an earlier answer is still owed on this connection, just close.
+        `linger`: let a client still sending a body read the answer (a lingering close)."""
         log_refusal(refusal, self.peer)
         wire = self.wire
         assert wire is not None
         if self.cycle is None or self.cycle.response_complete:
             wire.write(refusal.raw())
-        wire.close_now()
+        if linger:
+            wire.close()
+        else:
+            wire.close_now()

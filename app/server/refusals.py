@@ -79,6 +79,36 @@ def headers_too_large(limit: int) -> Refusal:
     )
 
 
+def not_http(reason: str) -> Refusal:
+    # The parser's reason (httptools'), cut short: it names the part of the request it
+    # stopped at, never echoes the request.
+    said = f" ({reason[:80]})" if reason else ""
+    return Refusal.of(400, "bad_request", f"request: not a valid HTTP/1.1 request{said}")
+
+
+def version_not_supported(version: str) -> Refusal:
+    return Refusal.of(
+        505,
+        "http_version_not_supported",
+        f"request line: HTTP/{version[:8]} is not served here; send HTTP/1.1 (or HTTP/1.0)",
+    )
+
+
+def host_count(count: int) -> Refusal:
+    if count == 0:
+        return Refusal.of(400, "bad_request", "host: an HTTP/1.1 request needs a Host header")
+    return Refusal.of(400, "bad_request", f"host: sent {count} times; send one Host header")
+
+
+def transfer_coding_not_implemented(codings: str) -> Refusal:
+    return Refusal.of(
+        501,
+        "not_implemented",
+        f"transfer-encoding: {codings[:80]} is not decoded here; send the body with "
+        "Content-Length or Transfer-Encoding: chunked alone",
+    )
+
+
 def over_capacity(limit: int, retry_after: int) -> Refusal:
     return Refusal.of(
         503,

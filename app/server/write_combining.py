@@ -67,6 +67,11 @@ class CombinedWrites:
         chunks, self.pending = self.pending, []
         if self.transport.is_closing():
             return  # the client went away; the wrapped transport would drop them too
+        if self.lingering:
+            # Written after the close (which flushed the answer first): an app still running
+            # for a request the protocol refused. Dropped, as a closed transport drops them;
+            # the half-closed one would raise.
+            return
         if len(chunks) == 1:
             self.transport.write(chunks[0])
         else:

@@ -10,7 +10,8 @@ import json
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Message
 
-JSON_HEADERS = [(b"content-type", b"application/json")]
+# An HTTP/1.1 request carries one Host header (RequestLimits refuses it otherwise).
+JSON_HEADERS = [(b"host", b"test"), (b"content-type", b"application/json")]
 
 
 def call(app: ASGIApp, path: str, messages: list[Message]) -> tuple[int, bytes]:

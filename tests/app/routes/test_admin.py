@@ -112,6 +112,7 @@ def test_a_damaged_checkpoint_is_refused_and_the_old_model_keeps_serving(
 def test_a_rollback_with_nothing_before_is_refused(admin_client: TestClient) -> None:
     response = admin_client.post("/admin/rollback", headers=ADMIN)
     assert response.status_code == 409
+    assert response.json()["error"] == "conflict"
     assert response.json()["message"] == "no previous model to roll back to"
 
 

@@ -114,3 +114,47 @@ def test_other_scopes_pass_straight_through() -> None:
 
     asyncio.run(limited(lifespan_app, max_concurrency=1)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
     assert seen == ["lifespan"]
+
+
+def versioned(version: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    return {**http_scope(headers), "http_version": version, "headers": headers}
+
+
+@pytest.mark.parametrize(
+    ("version", "headers", "message"),
+    [
+        ("1.1", [], "host: an HTTP/1.1 request needs a Host header"),
+        ("1.1", [(b"host", b"a"), (b"host", b"b")], "host: sent 2 times; send one Host header"),
+        ("1.0", [(b"host", b"a"), (b"host", b"a")], "host: sent 2 times; send one Host header"),
+    ],
+    ids=["1.1-none", "1.1-two", "1.0-two"],
+)
+def test_a_request_without_exactly_one_host_is_a_json_400(
+    version: str, headers: list, message: str
+) -> None:
+    start, body = asyncio.run(call(limited(), versioned(version, headers)))
+    assert start["status"] == 400
+    assert json.loads(body["body"])["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("version", "headers"), [("1.0", []), ("2", []), ("1.1", [(b"host", b"a")])]
+)
+def test_one_host_or_none_before_http_1_1_is_taken(version: str, headers: list) -> None:
+    start, _ = asyncio.run(call(limited(), versioned(version, headers)))
+    assert start["status"] == 200
+
+
+@pytest.mark.parametrize("coding", [b"gzip, chunked", b"gzip", b"deflate,chunked"])
+def test_a_transfer_coding_but_chunked_is_a_json_501(coding: bytes) -> None:
+    headers = [(b"host", b"a"), (b"transfer-encoding", coding)]
+    start, body = asyncio.run(call(limited(), versioned("1.1", headers)))
+    assert start["status"] == 501
+    assert (b"connection", b"close") in start["headers"]
+    assert json.loads(body["body"])["message"].startswith("transfer-encoding: ")
+
+
+def test_chunked_alone_is_taken() -> None:
+    headers = [(b"host", b"a"), (b"transfer-encoding", b"Chunked")]
+    start, _ = asyncio.run(call(limited(), versioned("1.1", headers)))
+    assert start["status"] == 200

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import inspect
 import signal
+import sys
 
 import pytest
 import uvicorn
+from httptools import HttpParserError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import multiprocess
 
@@ -21,6 +23,7 @@ PROTOCOL_METHODS = [
     "data_received",
     "on_headers_complete",
     "on_message_complete",
+    "send_400_response",
 ]
 PROTOCOL_PARAMETERS = ["config", "server_state", "app_state", "_loop"]
 SUPERVISOR_METHODS = ["handle_hup", "run"]  # handle_usr2 is ours, called by SIGNALS
@@ -65,6 +68,29 @@ def test_the_request_cycle_it_reads_exists(connect) -> None:
         "app/server/protocol.py",
     )
     assert connection.protocol.cycle.response_complete  # and it means what it says
+
+
+def test_the_parser_and_target_it_reads_exist(connect) -> None:
+    connection = connect()
+    connection.send(GET)
+    protocol = connection.protocol
+    require(hasattr(protocol, "parser"), "HttpToolsProtocol.parser", "app/server/protocol.py")
+    require(hasattr(protocol, "url"), "HttpToolsProtocol.url", "app/server/protocol.py")
+    assert protocol.parser.get_http_version() == "1.1"
+    assert protocol.url == b"/health/live"  # and they mean what they say
+
+
+def test_a_parser_error_is_answered_through_send_400_response(connect) -> None:
+    """uvicorn calls it inside its `except HttpParserError`, where the error is readable."""
+    connection = connect()
+    seen: list[BaseException | None] = []
+    connection.protocol.send_400_response = lambda msg: seen.append(sys.exception())
+    connection.send(b"FOO\r\n\r\n")
+    require(
+        len(seen) == 1 and isinstance(seen[0], HttpParserError),
+        "send_400_response called while handling the HttpParserError",
+        "app/server/protocol.py",
+    )
 
 
 @pytest.mark.parametrize("name", SUPERVISOR_METHODS)

@@ -143,6 +143,25 @@ def test_a_close_while_the_body_arrives_sends_the_answer_then_half_closes() -> N
     assert closing  # to uvicorn the connection is closing: nothing more is served on it
 
 
+def test_a_write_after_a_lingering_close_is_dropped() -> None:
+    """An app still answering a request the protocol refused writes after the close; the
+    half-closed transport would raise, so nothing of it is sent."""
+
+    async def scenario() -> list:
+        inner = RecordingTransport()
+        combined = CombinedWrites(inner, asyncio.get_running_loop())
+        combined.body_pending = True
+        combined.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        combined.close()
+        combined.write(b"HTTP/1.1 501 Not Implemented\r\n\r\n")
+        await next_turn()
+        return inner.calls
+
+    calls = asyncio.run(scenario())
+    assert [name for name, _ in calls] == ["write", "write_eof", "resume_reading"]
+    assert calls[0][1] == [b"HTTP/1.1 400 Bad Request\r\n\r\n"]
+
+
 def test_a_lingering_close_ends_past_the_byte_budget() -> None:
     async def scenario() -> list:
         inner = RecordingTransport()
