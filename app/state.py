@@ -15,6 +15,7 @@ from app.model.predictor import Predictor
 from app.model.registry import ModelRegistry, Outcome
 from app.observability.access_log import AccessLog
 from app.observability.metrics import Metrics
+from app.store.store import Store
 
 NOT_LOADED = "the model is not loaded"
 
@@ -28,6 +29,9 @@ class ServiceState:
     access_log: AccessLog = field(default_factory=AccessLog)
     # Set while shutting down, so a load balancer stops sending new requests.
     not_ready_reason: str | None = None
+    # The database of recorded forecasts and outcomes (app/store/); None when recording is off
+    # (CGPA_DATABASE_URL=none). Set by the lifespan once the model is loaded.
+    store: Store | None = None
     models: ModelRegistry = field(init=False)
     control: ModelControl = field(init=False)
 

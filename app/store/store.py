@@ -1,0 +1,54 @@
+"""`Store`: what the running service knows of its database, held on `ServiceState.store`
+(None when `CGPA_DATABASE_URL=none`).
+
+It is the engine, the key that turns a student id into the key stored (app/store/keys.py),
+and whether the database answered last time: routes that need the store (recording,
+outcomes) check `available` and answer 503 naming the store when it is not, while plain
+forecasts never look at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.store.keys import student_key
+
+# The name a 503 gives for the part that failed, so a client and an operator know which.
+STORE_NAME = "the forecast store"
+
+
+class StoreUnavailableError(RuntimeError):
+    """The database did not answer (down, locked past the busy timeout, disk full, slow past
+    the wait limit). Routes turn it into 503 with Retry-After; `str()` says why."""
+
+
+@dataclass(eq=False)
+class Store:
+    engine: sa.Engine
+    key: bytes = field(repr=False)
+    # Why the store is not usable now (unreachable at startup, the last commit failed);
+    # None while it answers. Set and cleared by the lifespan's retry and the recorder.
+    problem: str | None = field(default="not connected yet")
+
+    def student_key(self, student_id: str) -> str:
+        return student_key(student_id, self.key)
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+    @property
+    def state(self) -> str:
+        """"ok" or "unavailable", as /health/ready reports it."""
+        return "ok" if self.problem is None else "unavailable"
+
+    def mark_available(self) -> None:
+        self.problem = None
+
+    def mark_unavailable(self, problem: str) -> None:
+        self.problem = problem
+
+    def unavailable_error(self) -> StoreUnavailableError:
+        return StoreUnavailableError(f"{STORE_NAME} is unavailable: {self.problem}")
