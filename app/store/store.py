@@ -41,7 +41,7 @@ class Store:
 
     @property
     def state(self) -> str:
-        """"ok" or "unavailable", as /health/ready reports it."""
+        """The state /health/ready reports: "ok" or "unavailable"."""
         return "ok" if self.problem is None else "unavailable"
 
     def mark_available(self) -> None:
