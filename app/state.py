@@ -15,6 +15,7 @@ from app.model.predictor import Predictor
 from app.model.registry import ModelRegistry, Outcome
 from app.observability.access_log import AccessLog
 from app.observability.metrics import Metrics
+from app.store.recorder import Recorder
 from app.store.store import Store
 
 NOT_LOADED = "the model is not loaded"
@@ -32,6 +33,8 @@ class ServiceState:
     # The database of recorded forecasts and outcomes (app/store/); None when recording is off
     # (CGPA_DATABASE_URL=none). Set by the lifespan once the model is loaded.
     store: Store | None = None
+    # Its group commit (app/store/recorder.py), set with it.
+    recorder: Recorder | None = None
     models: ModelRegistry = field(init=False)
     control: ModelControl = field(init=False)
 

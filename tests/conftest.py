@@ -3,7 +3,9 @@ real uvicorn server."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL_PATH = ROOT / "models" / "cgpa_rnn.pt"
 DATA_PATH = ROOT.parent / "shared" / "data" / "student-semester-result.csv"
 TEST_API_KEY = "test-key-0123456789abcdef"
+
+# Every app and server a test starts records into a SQLite file of this session's own, not
+# the default data/ folder of the working tree; tests of the store pass their own URL.
+if "CGPA_DATABASE_URL" not in os.environ:
+    SESSION_DATA = Path(tempfile.mkdtemp(prefix="cgpa-test-store-"))
+    os.environ["CGPA_DATABASE_URL"] = f"sqlite:///{SESSION_DATA / 'cgpa.sqlite3'}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -48,9 +48,12 @@ class ApiError(Exception):
         message: str,
         detail: Sequence[Mapping[str, str]] = (),
         headers: Mapping[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
+        # The body's `error`: the status's own code unless one status has several causes.
+        self.code = code or ERROR_CODES.get(status, "error")
         self.message = message
         self.detail = list(detail)
         self.headers = dict(headers or {})
@@ -58,7 +61,7 @@ class ApiError(Exception):
 
 def error_body(error: ApiError) -> dict:
     return {
-        "error": ERROR_CODES.get(error.status, "error"),
+        "error": error.code,
         "message": error.message,
         "detail": error.detail,
     }

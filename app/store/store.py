@@ -52,3 +52,11 @@ class Store:
 
     def unavailable_error(self) -> StoreUnavailableError:
         return StoreUnavailableError(f"{STORE_NAME} is unavailable: {self.problem}")
+
+
+def failure_reason(error: BaseException) -> str:
+    """The database's own reason, first line only, without SQLAlchemy's statement dump (which
+    would put the rows, student keys included, into logs and answers)."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"[:300]
