@@ -42,6 +42,7 @@ lint: $(VENV)/.dev-installed
 test: lint
 	node --test tests/js/
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
 # Another institution's file: make train DATA=grades.csv OUT=my-model TRAIN_ARGS="--scale 0:4 ..."
@@ -75,6 +76,7 @@ soak: $(VENV)/.dev-installed
 
 screenshots: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest tests/e2e/test_page.py -k screenshot --screenshots
 
 # Needs a Docker engine (here: ../shared/tools/docker-up.sh starts one).
