@@ -58,6 +58,7 @@ evaluate: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.recording
 
 # Issue #18: against LitServe and KServe, each installed into its own venv under .peers/.
 # Shorter: make bench-peers PEERS_ARGS="--rounds 1 --seconds 3 --warmup 2"

@@ -25,11 +25,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import sqlalchemy as sa
 
-from app.store.schema import forecasts
+from app.store.insert import ForecastInsert, Row
 from app.store.store import STORE_NAME, Store, StoreUnavailableError, failure_reason
 
 logger = logging.getLogger("cgpa.store")
@@ -40,14 +39,13 @@ WAIT_SECONDS = 8.0
 # Errors that mean "the database did not take the rows"; anything else is a bug and surfaces.
 STORE_ERRORS = (sa.exc.SQLAlchemyError, OSError)
 
-Row = dict[str, Any]
-
 
 class Recorder:
     def __init__(self, store: Store, wait_seconds: float = WAIT_SECONDS) -> None:
         self.store = store
         self.wait_seconds = wait_seconds
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cgpa-store")
+        self.insert = ForecastInsert(store.engine.dialect)
         self._waiting: list[tuple[Sequence[Row], asyncio.Future[None]]] = []
         self._committer: asyncio.Task[None] | None = None
         self.commits = 0  # groups committed: what tests and the benchmark read
@@ -96,7 +94,7 @@ class Recorder:
 
     def _insert(self, rows: list[Row]) -> None:
         with self.store.engine.begin() as connection:
-            connection.execute(forecasts.insert(), rows)
+            self.insert.execute(connection, rows)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
