@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.store.migrate import upgrade
-from app.store.startup import StoreRefused, connect, open_store, watch
+from app.store.startup import StoreRefused, checkpoint, connect, open_store, watch
 from harness.live_server import free_port
 
 ID_KEY = "an-id-key-of-32-characters-long!"
@@ -85,4 +85,19 @@ def test_a_newer_schema_stops_startup(tmp_path: Path) -> None:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = 'f00d'"))
     with pytest.raises(StoreRefused, match="schema revision f00d"):
         asyncio.run(connect(store))
+    store.engine.dispose()
+
+
+def test_sqlite_commits_leave_checkpoints_to_the_watch(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'cgpa.sqlite3'}", ID_KEY)
+    assert store is not None
+    upgrade(store.engine)
+    with store.engine.begin() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        connection.execute(sa.text("INSERT INTO erasures (erased_at, forecasts, outcomes) "
+                                   "VALUES (CURRENT_TIMESTAMP, 1, 2)"))  # fmt: skip
+    checkpoint(store.engine)
+    with store.engine.connect() as connection:
+        busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    assert busy == 0 and logged == copied  # everything in the log is in the file
     store.engine.dispose()
