@@ -29,8 +29,9 @@ class Store:
     engine: sa.Engine
     key: bytes = field(repr=False)
     # Why the store is not usable now (unreachable at startup, the last commit failed);
-    # None while it answers. Set and cleared by the lifespan's retry and the recorder.
-    problem: str | None = field(default="not connected yet")
+    # None while it answers. Set and cleared by the lifespan's `connect` and `watch`
+    # (app/store/startup.py) and the recorder; a Store made by hand starts available.
+    problem: str | None = None
 
     def student_key(self, student_id: str) -> str:
         return student_key(student_id, self.key)

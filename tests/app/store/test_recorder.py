@@ -47,7 +47,6 @@ def recorded_ids(engine: sa.Engine) -> set[str]:
 def store(engine: sa.Engine) -> Store:
     upgrade(engine)
     store = Store(engine, b"k" * 32)
-    store.mark_available()
     return store
 
 
@@ -108,7 +107,6 @@ def test_a_request_waits_no_longer_than_its_limit(tmp_path: Path) -> None:
     engine = create_engine(database_url(f"sqlite:///{path}"))  # type: ignore[arg-type]
     upgrade(engine)
     store = Store(engine, b"k" * 32)
-    store.mark_available()
     recorder = Recorder(store, wait_seconds=0.5)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
