@@ -76,6 +76,9 @@ class Recorder:
         try:
             while self._waiting:
                 group, self._waiting = self._waiting, []
+                if not self.store.available:  # the last commit failed: fail fast, not again
+                    _settle(group, self.store.unavailable_error())
+                    continue
                 rows = [row for rows, _ in group for row in rows]
                 try:
                     await loop.run_in_executor(self.executor, self._insert, rows)
@@ -86,6 +89,11 @@ class Recorder:
                     self.store.mark_unavailable(problem)
                     failure = StoreUnavailableError(f"{STORE_NAME} is unavailable: {problem}")
                     _settle(group, failure)
+                    continue
+                except Exception as error:
+                    # Not the database: a bug. Every waiting request gets it (the request path
+                    # logs it and answers 500) rather than hanging until its wait runs out.
+                    _settle(group, error)
                     continue
                 self.commits += 1
                 _settle(group, None)
