@@ -25,6 +25,10 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin cgpa
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv
+# The default store: /srv/data/cgpa.sqlite3 (data/ under the working directory) and its key
+# file. Owned by the service user, so a volume mounted here (empty named volumes copy the
+# ownership) is writable while the root filesystem stays read-only.
+RUN mkdir /srv/data && chown 10001:10001 /srv/data && chmod 0700 /srv/data
 # Readable by the service user whatever the mode the files had in the build context.
 COPY --chmod=0644 models/cgpa_rnn.pt models/cgpa_rnn.json ./models/
 USER 10001

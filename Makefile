@@ -43,6 +43,7 @@ test: lint
 	node --test tests/js/
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-wrk.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
 
 # Another institution's file: make train DATA=grades.csv OUT=my-model TRAIN_ARGS="--scale 0:4 ..."
@@ -58,6 +59,7 @@ evaluate: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.recording
 
 # Issue #18: against LitServe and KServe, each installed into its own venv under .peers/.
 # Shorter: make bench-peers PEERS_ARGS="--rounds 1 --seconds 3 --warmup 2"
@@ -77,6 +79,7 @@ soak: $(VENV)/.dev-installed
 screenshots: $(VENV)/.dev-installed
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-wrk.sh
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest tests/e2e/test_page.py -k screenshot --screenshots
 
 # Needs a Docker engine (here: ../shared/tools/docker-up.sh starts one).

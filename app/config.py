@@ -44,6 +44,27 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Torch intra-op threads; 1 is fastest for this tiny model."
     )
 
+    # The store (app/store/): recorded forecasts and the outcomes that follow them.
+    database_url: str | None = Field(
+        None,
+        description="Where forecasts asked with a student_id are recorded: unset, a SQLite "
+        "file data/cgpa.sqlite3 under the working directory; postgresql://user:password@"
+        "host:port/db for several replicas; none turns recording off.",
+    )
+    id_key: SecretStr | None = Field(
+        None,
+        description="Key of the HMAC-SHA256 that turns a student id into the key stored (the "
+        "database never holds a raw id). Unset with SQLite: made once beside the file; "
+        "required with PostgreSQL.",
+    )
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=36500,
+        description="Recorded forecasts and outcomes older than this many days are purged; "
+        "unset keeps them.",
+    )
+
     @field_validator("api_key", "admin_key")
     @classmethod
     def _refuse_short_keys(cls, key: SecretStr | None) -> SecretStr | None:
@@ -52,6 +73,16 @@ class Settings(BaseSettings):
             return None
         if len(key.get_secret_value()) < 16:
             raise ValueError("keys (CGPA_API_KEY, CGPA_ADMIN_KEY) must be at least 16 characters")
+        return key
+
+    @field_validator("id_key")
+    @classmethod
+    def _refuse_short_id_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None or key.get_secret_value() == "":
+            return None
+        # A short key can be guessed, and with it every stored key traced back to an id.
+        if len(key.get_secret_value()) < 16:
+            raise ValueError("CGPA_ID_KEY must be at least 16 characters")
         return key
 
     # Connection limits (app/server/), per connection and per worker, so a slow or abusive

@@ -7,6 +7,7 @@ the checkpoint and verifies it against that card before the first request is ans
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
@@ -34,6 +35,8 @@ from app.routes import admin, docs, health, metrics, model, page, predict
 from app.server.head_requests import HeadAsGet
 from app.server.request_limits import RequestLimits
 from app.state import ServiceState
+from app.store.recorder import Recorder
+from app.store.startup import StoreRefused, connect, open_store, watch
 
 logger = logging.getLogger("cgpa.startup")
 # Net allocations of tracked objects between young garbage collections (Python's default:
@@ -76,6 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.models.start(predictor)
     state.show_model(predictor)
     signals = install_reload_signals(state)
+    store_watch = await start_store(state)
     logger.info(
         "model ready",
         extra={
@@ -95,11 +99,41 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     yield
     gc.set_threshold(*thresholds)
+    if store_watch is not None:
+        await stop_store(state, store_watch)
     if signals:
         state.control.remove_signal_handlers()
     state.access_log.flush()
     gc.unfreeze()
     state.not_ready_reason = "shutting down"
+
+
+async def start_store(state: ServiceState) -> asyncio.Task[None] | None:
+    """The store, after the model (plain forecasts never wait for it): refused startup for a
+    configuration that cannot work, else connected now or retried in the background by the
+    returned task (app/store/startup.py)."""
+    settings = state.settings
+    id_key = settings.id_key.get_secret_value() if settings.id_key is not None else None
+    try:
+        store = open_store(settings.database_url, id_key)
+        if store is None:
+            return None
+        connected = await connect(store)
+    except StoreRefused as error:
+        logger.error("store refused: %s", error)
+        raise StartupRefused(STARTUP_FAILURE) from None
+    state.store, state.recorder = store, Recorder(store)
+    return asyncio.create_task(watch(store, migrated=connected))
+
+
+async def stop_store(state: ServiceState, store_watch: asyncio.Task[None]) -> None:
+    store_watch.cancel()
+    if state.recorder is not None:
+        # Requests still in flight were drained before the lifespan ends; this waits for
+        # a commit that is still running.
+        await asyncio.to_thread(state.recorder.close)
+    if state.store is not None:
+        state.store.engine.dispose()
 
 
 def install_reload_signals(state: ServiceState) -> bool:

@@ -16,6 +16,8 @@ from app.model.predictor import Predictor
 from app.model.registry import ModelRegistry, Outcome
 from app.observability.access_log import AccessLog
 from app.observability.metrics import Metrics
+from app.store.recorder import Recorder
+from app.store.store import Store
 
 NOT_LOADED = "the model is not loaded"
 
@@ -29,6 +31,11 @@ class ServiceState:
     access_log: AccessLog = field(default_factory=AccessLog)
     # Set while shutting down, so a load balancer stops sending new requests.
     not_ready_reason: str | None = None
+    # The database of recorded forecasts and outcomes (app/store/); None when recording is off
+    # (CGPA_DATABASE_URL=none). Set by the lifespan once the model is loaded.
+    store: Store | None = None
+    # Its group commit (app/store/recorder.py), set with it.
+    recorder: Recorder | None = None
     models: ModelRegistry = field(init=False)
     control: ModelControl = field(init=False)
     # The bound on prediction work in flight (app/model/admission.py).

@@ -265,6 +265,30 @@ def test_compose_keeps_the_image_user_and_drops_privileges(name: str) -> None:
     assert service.get("privileged") is not True
 
 
+def test_compose_keeps_the_sqlite_store_in_a_named_volume() -> None:
+    (workdir,) = [item.arguments for item in RUNTIME if item.keyword == "WORKDIR"]
+    volume, path = SERVICES["api"]["volumes"][0].split(":")
+    assert path == f"{workdir}/data"  # where the default CGPA_DATABASE_URL puts the file
+    assert volume in COMPOSE["volumes"]
+    # The image makes that folder the service user's, so an empty named volume is writable.
+    (user,) = [item.arguments for item in RUNTIME if item.keyword == "USER"][-1:]
+    made = [item.arguments for item in RUNTIME if item.keyword == "RUN"]
+    assert any(f"chown {user}:{user} {workdir}/data" in command for command in made), made
+
+
+def test_the_postgres_profile_runs_postgresql_15_and_points_an_api_at_it() -> None:
+    postgres, api = SERVICES["postgres"], SERVICES["api-postgres"]
+    assert postgres["profiles"] == api["profiles"] == ["postgres"]
+    assert postgres["image"] == "postgres:15"
+    assert any(mount.endswith(":/var/lib/postgresql/data") for mount in postgres["volumes"])
+    url = api["environment"]["CGPA_DATABASE_URL"]
+    assert url.startswith("postgresql://") and "@postgres:5432/" in url
+    assert api["environment"]["CGPA_ID_KEY"] == "${CGPA_ID_KEY:-}"
+    assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # Both apis can run at once: different host ports.
+    assert api["ports"] != SERVICES["api"]["ports"]
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_compose_takes_secrets_from_the_environment_never_from_the_file(name: str) -> None:
     environment = SERVICES[name].get("environment", {})

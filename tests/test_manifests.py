@@ -160,24 +160,40 @@ def test_container_is_locked_down(container: dict[str, Any]) -> None:
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"]["drop"] == ["ALL"]
-    assert {mount["mountPath"] for mount in container["volumeMounts"]} == {"/tmp"}
+    assert {mount["mountPath"] for mount in container["volumeMounts"]} == {"/tmp", "/srv/data"}
     for kind in ("requests", "limits"):
         assert set(container["resources"][kind]) == {"cpu", "memory"}
 
 
 @pytest.mark.parametrize("container", predictor_containers(), ids=["deployment", "kserve"])
-def test_api_key_comes_only_from_an_optional_secret(container: dict[str, Any]) -> None:
-    (api_key,) = [variable for variable in container["env"] if variable["name"] == "CGPA_API_KEY"]
-    assert "value" not in api_key
-    assert api_key["valueFrom"]["secretKeyRef"]["optional"] is True
+@pytest.mark.parametrize(
+    ("variable", "secret_key"),
+    [("CGPA_API_KEY", "api-key"), ("CGPA_DATABASE_URL", "database-url"), ("CGPA_ID_KEY", "id-key")],
+)
+def test_keys_and_the_database_url_come_only_from_an_optional_secret(
+    container: dict[str, Any], variable: str, secret_key: str
+) -> None:
+    (entry,) = [item for item in container["env"] if item["name"] == variable]
+    assert "value" not in entry
+    reference = entry["valueFrom"]["secretKeyRef"]
+    assert reference == {"name": "cgpa-predictor", "key": secret_key, "optional": True}
 
 
-def test_tmp_volume_is_an_empty_dir() -> None:
+def test_tmp_and_the_default_store_are_empty_dirs() -> None:
     pod = load("deployment.yaml")["spec"]["template"]["spec"]
     kserve = load("kserve-inferenceservice.yaml")["spec"]["predictor"]
     for volumes in (pod["volumes"], kserve["volumes"]):
-        (tmp,) = volumes
-        assert tmp["name"] == "tmp" and "emptyDir" in tmp
+        assert {volume["name"] for volume in volumes} == {"tmp", "data"}
+        assert all("emptyDir" in volume for volume in volumes)
+
+
+@pytest.mark.parametrize("container", predictor_containers(), ids=["deployment", "kserve"])
+def test_the_default_store_is_written_where_the_image_keeps_it(container: dict[str, Any]) -> None:
+    # The default SQLite file is data/ under the WORKDIR: that folder must be a volume, or a
+    # read-only root filesystem stops startup when the key file cannot be made.
+    (workdir,) = re.findall(r"^WORKDIR (\S+)", DOCKERFILE, re.MULTILINE)
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts["data"] == f"{workdir}/data"
 
 
 @pytest.mark.parametrize("container", predictor_containers(), ids=["deployment", "kserve"])

@@ -33,10 +33,13 @@ BODY_ANSWERS = {
     ErrorStyle.PROTOCOL: {400: "Not a valid request for this model.", 413: TOO_LARGE},
 }
 NOT_LOADED = "The model is not loaded."
-# The prediction routes' 503 has a second cause: admission (app/model/admission.py).
+# The prediction routes' 503 has more causes: admission (app/model/admission.py) and, for a
+# request that records, the store (app/api/recording.py).
 NOT_LOADED_OR_BUSY = (
-    "The model is not loaded, or the request waited CGPA_ADMISSION_WAIT seconds for room "
-    "under CGPA_MAX_ROWS_IN_FLIGHT (then with Retry-After)."
+    "The model is not loaded; or the request waited CGPA_ADMISSION_WAIT seconds for room "
+    "under CGPA_MAX_ROWS_IN_FLIGHT (`over_capacity`); or a `student_id` was sent and the "
+    "forecast store is unavailable (`store_unavailable`; without `student_id` forecasts "
+    "work). `Retry-After` says when to try again."
 )
 ERROR_BODIES: dict[ErrorStyle, type[BaseModel]] = {
     ErrorStyle.OURS: ErrorResponse,

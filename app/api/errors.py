@@ -54,8 +54,8 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        # The `error` field; by default the status's own (ERROR_CODES).
-        self.code = code
+        # The body's `error`: the status's own code unless one status has several causes.
+        self.code = code or ERROR_CODES.get(status, "error")
         self.message = message
         self.detail = list(detail)
         self.headers = dict(headers or {})
@@ -63,7 +63,7 @@ class ApiError(Exception):
 
 def error_body(error: ApiError) -> dict:
     return {
-        "error": error.code or ERROR_CODES.get(error.status, "error"),
+        "error": error.code,
         "message": error.message,
         "detail": error.detail,
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from starlette.applications import Starlette
 
 from app.model.limits import Limits
@@ -21,12 +21,40 @@ from app.model.limits import Limits
 COLLEGE_CODE_MAX = 2**31 - 1
 # A student's keys as they are spelled in JSON text (app/api/strict_json.py counts them).
 STUDENT_KEYS = tuple(
-    f'"{name}"'.encode() for name in ("grades", "college_code", "risk_below", "explain")
+    f'"{name}"'.encode()
+    for name in ("grades", "college_code", "risk_below", "explain", "student_id")
 )
 # A string code is a label (`GP`, `CSE`), never a document.
 COLLEGE_CODE_MAX_LENGTH = 64
 
 _fields_set = attrgetter("__pydantic_fields_set__")
+STUDENT_ID_MAX_LENGTH = 128
+NOT_PRINTABLE = (
+    "must be printable: no control characters (tab, newline, NUL...), no lone surrogates"
+)
+
+
+def printable(student_id: str) -> str:
+    """Refuses ids a log line, a terminal or UTF-8 cannot carry as they are. Unicode letters,
+    spaces and symbols are printable; what is refused would let one id hide as another."""
+    if not student_id.isprintable():
+        raise ValueError(NOT_PRINTABLE)
+    return student_id
+
+
+# A student's id, as the institution writes it. Only its HMAC is stored (app/store/keys.py).
+StudentId = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=STUDENT_ID_MAX_LENGTH,
+        description="Optional: the student's id (1 to 128 printable characters). With it, "
+        "the forecast is recorded and the answer carries its `forecast_id`; only a keyed "
+        "hash of the id is stored.",
+    ),
+    AfterValidator(printable),
+]
 
 
 def _with_examples(schema: dict[str, Any], model: type[Any]) -> None:
@@ -131,6 +159,7 @@ def request_models(
         risk_below=(float | None, risk_below),
         explain=(bool, explain),
         college_code=(code | None, college_code),
+        student_id=(StudentId | None, None),
     )
     students = Field(
         min_length=1,

@@ -47,6 +47,11 @@ class Prediction(BaseModel):
     )
     risk: Risk | None = Field(None, description="Present when a cut-off was asked for.")
     explanation: Explanation | None = Field(None, description="Present when asked for.")
+    forecast_id: str | None = Field(
+        None,
+        description="Present when the student carried a `student_id`: the id (a UUID) under "
+        "which this forecast is recorded, committed before this answer was sent.",
+    )
 
 
 # The closed set of warning codes an answer's `warning_details` may carry (README, API section).

@@ -104,6 +104,13 @@ def describe(error: Mapping[str, Any], scale: tuple[float, float], field: str | 
         return f"must be a list, not {_json_type(value)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"must be an object, not {_json_type(value)}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        actual = len(value) if isinstance(value, str) else "more"
+        return f"has {actual} characters; at most {context['max_length']}"
+    if kind == "value_error" and "error" in context:  # our validators' own sentence
+        return str(context["error"])
     if kind == "json_invalid":
         return f"not valid JSON: {context.get('error', 'invalid JSON')}"
     return str(error["msg"])

@@ -7,7 +7,7 @@ from typing import Any
 from app.model.card import NO_COLLEGE
 from app.model.limits import Limits
 from app.model.predictor import Predictor
-from app.oip.schemas import COLLEGE_CODE, GRADES, OUTPUT_NAMES
+from app.oip.schemas import COLLEGE_CODE, FORECAST_ID_OUTPUT, GRADES, OUTPUT_NAMES, STUDENT_ID
 
 MODEL_NAME = "cgpa_rnn"
 PLATFORM = "pytorch_torchscript"
@@ -45,7 +45,19 @@ def model_metadata(predictor: Predictor, versions: list[str], limits: Limits) ->
                     f"{none!r} for none. A code the model does not know uses its unknown slot."
                 },
             },
+            {
+                "name": STUDENT_ID,
+                "datatype": "BYTES",
+                "shape": [-1],
+                "parameters": {
+                    "description": "Optional; one student id per student (1 to 128 printable "
+                    "characters, '' for none). Those students' forecasts are recorded and the "
+                    f"{FORECAST_ID_OUTPUT} output (BYTES, '' for none) gives their forecast ids."
+                },
+            },
         ],
+        # Conditional outputs (risk_probability, forecast_id) are described by what asks
+        # for them: a parameter, an input.
         "outputs": [{"name": output, "datatype": "FP32", "shape": [-1]} for output in OUTPUT_NAMES],
         "parameters": {
             "max_history": limits.max_history,

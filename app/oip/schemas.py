@@ -14,6 +14,10 @@ from app.model.card import NO_COLLEGE
 GRADES = "grades"
 COLLEGE_CODE = "college_code"
 OUTPUT_NAMES = ("predicted_cgpa", "interval_low", "interval_high")
+# Optional BYTES input, one id per student ("" for none): those students' forecasts are
+# recorded, and the `forecast_id` output (BYTES, "" where none) says under which id.
+STUDENT_ID = "student_id"
+FORECAST_ID_OUTPUT = "forecast_id"
 # Given when the request's parameters hold `risk_below` (a cut-off on the model's scale).
 RISK_OUTPUT = "risk_probability"
 RISK_PARAMETER = "risk_below"

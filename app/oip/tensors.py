@@ -17,19 +17,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
 from app.api.errors import ApiError
-from app.api.request_models import COLLEGE_CODE_MAX, COLLEGE_CODE_MAX_LENGTH
+from app.api.request_models import (
+    COLLEGE_CODE_MAX,
+    COLLEGE_CODE_MAX_LENGTH,
+    STUDENT_ID_MAX_LENGTH,
+    printable,
+)
 from app.api.validation import describe
 from app.model.card import NO_COLLEGE
 from app.model.limits import Limits
 from app.oip.schemas import (
     COLLEGE_CODE,
+    FORECAST_ID_OUTPUT,
     GRADES,
     OUTPUT_NAMES,
     RISK_OUTPUT,
     RISK_PARAMETER,
+    STUDENT_ID,
     InferenceRequest,
     RequestInput,
 )
@@ -47,6 +54,12 @@ StringCode = Annotated[str, Field(strict=True, max_length=COLLEGE_CODE_MAX_LENGT
 # Built once: a reader is made per request, and building an adapter costs far more than that.
 INTEGER_CODES: TypeAdapter[list[Any]] = TypeAdapter(list[IntegerCode])
 STRING_CODES: TypeAdapter[list[Any]] = TypeAdapter(list[StringCode])
+# "" is "no id: not recorded", as "" is "no code" for string codes.
+StudentIdOrNone = Annotated[
+    str, Field(strict=True, max_length=STUDENT_ID_MAX_LENGTH), AfterValidator(printable)
+]
+STUDENT_IDS: TypeAdapter[list[Any]] = TypeAdapter(list[StudentIdOrNone])
+INPUT_NAMES = (GRADES, COLLEGE_CODE, STUDENT_ID)
 
 
 def bad_request(message: str) -> ApiError:
@@ -57,6 +70,10 @@ def bad_request(message: str) -> ApiError:
 class Students:
     histories: list[list[float]]
     colleges: list[Any]  # the card's kind of code, or None
+    # None without the input; else one per student, None for "" (not recorded).
+    student_ids: list[str | None] | None = None
+    # Where the student_id input was, for the errors about it (`inputs[2]`).
+    student_id_input: str = ""
 
 
 class TensorReader:
@@ -73,10 +90,10 @@ class TensorReader:
     def students(self, request: InferenceRequest) -> Students:
         by_name: dict[str, tuple[int, RequestInput]] = {}
         for index, tensor in enumerate(request.inputs):
-            if tensor.name not in (GRADES, COLLEGE_CODE):
+            if tensor.name not in INPUT_NAMES:
                 raise bad_request(
-                    f"inputs[{index}].name: unknown input {tensor.name!r}; "
-                    f"this model takes {GRADES!r} and optionally {COLLEGE_CODE!r}"
+                    f"inputs[{index}].name: unknown input {tensor.name!r}; this model takes "
+                    f"{GRADES!r} and optionally {COLLEGE_CODE!r} and {STUDENT_ID!r}"
                 )
             if tensor.name in by_name:
                 raise bad_request(f"inputs[{index}].name: input {tensor.name!r} is given twice")
@@ -87,7 +104,11 @@ class TensorReader:
         colleges: list[Any] = [None] * len(histories)
         if COLLEGE_CODE in by_name:
             colleges = self._read_colleges(*by_name[COLLEGE_CODE], batch=len(histories))
-        return Students(histories, colleges)
+        if STUDENT_ID not in by_name:
+            return Students(histories, colleges)
+        index, tensor = by_name[STUDENT_ID]
+        ids = self._read_student_ids(index, tensor, batch=len(histories))
+        return Students(histories, colleges, ids, f"inputs[{index}]")
 
     def _read_grades(self, index: int, tensor: RequestInput) -> list[list[float]]:
         where = f"inputs[{index}]"
@@ -122,6 +143,17 @@ class TensorReader:
         codes = self._validated(where, tensor, self.colleges, COLLEGE_CODE)
         return [None if code == self.no_code else code for code in codes]
 
+    def _read_student_ids(self, index: int, tensor: RequestInput, batch: int) -> list[str | None]:
+        where = f"inputs[{index}]"
+        _check_datatype(where, tensor, STRING_CODE_DATATYPES)
+        if tensor.shape != [batch]:
+            raise bad_request(
+                f"{where}.shape: {STUDENT_ID} must have shape [{batch}] (one id per student, "
+                f"'' for none), not {tensor.shape}"
+            )
+        ids = self._validated(where, tensor, STUDENT_IDS, STUDENT_ID)
+        return [student_id or None for student_id in ids]
+
     def _validated(
         self, where: str, tensor: RequestInput, adapter: TypeAdapter[list[T]], field: str
     ) -> list[T]:
@@ -154,8 +186,10 @@ def risk_cutoff(request: InferenceRequest, scale: tuple[float, float]) -> float 
     return float(value)
 
 
-def requested_outputs(request: InferenceRequest, with_risk: bool) -> list[str]:
+def requested_outputs(request: InferenceRequest, with_risk: bool, with_ids: bool) -> list[str]:
     available = [*OUTPUT_NAMES, RISK_OUTPUT] if with_risk else list(OUTPUT_NAMES)
+    if with_ids:
+        available.append(FORECAST_ID_OUTPUT)
     if request.outputs is None:
         return available
     names = []
@@ -164,6 +198,11 @@ def requested_outputs(request: InferenceRequest, with_risk: bool) -> list[str]:
             raise bad_request(
                 f"outputs[{index}].name: {RISK_OUTPUT} needs the request parameter "
                 f"{RISK_PARAMETER} (a cut-off on the model's scale)"
+            )
+        if output.name == FORECAST_ID_OUTPUT and not with_ids:
+            raise bad_request(
+                f"outputs[{index}].name: {FORECAST_ID_OUTPUT} needs the input {STUDENT_ID} "
+                "(the ids of the students whose forecasts are recorded)"
             )
         if output.name not in available:
             raise bad_request(

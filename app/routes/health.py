@@ -1,5 +1,6 @@
 """Liveness and readiness. Readiness is 200 only once the checkpoint is verified and its
-golden examples reproduce (done at startup), and turns 503 while the service shuts down."""
+golden examples reproduce (done at startup), and turns 503 while the service shuts down.
+The store's state is in the ready body; it never makes readiness fail."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ async def live() -> dict[str, str]:
         200: {
             "content": {
                 "application/json": {
-                    "example": {"status": "ready", "model_version": "1.0.0+3f2a9c1e"}
+                    "example": {
+                        "status": "ready",
+                        "model_version": "1.0.0+3f2a9c1e",
+                        "store": {"state": "ok", "database": "sqlite"},
+                    }
                 }
             }
         },
@@ -39,4 +44,19 @@ async def ready(request: Request) -> Response:
     if problem is not None or state.predictor is None:
         return error_response(ApiError(503, problem or "the model is not loaded"))
     version = state.predictor.card.model_version
-    return FastJSONResponse({"status": "ready", "model_version": version})
+    return FastJSONResponse(
+        {"status": "ready", "model_version": version, "store": store_state(state)}
+    )
+
+
+def store_state(state: ServiceState) -> dict[str, str]:
+    """The store's state, reported without turning readiness to 503: plain forecasts work
+    without it, so a load balancer should keep sending them. `message` says why it is
+    unavailable (the database's own reason)."""
+    store = state.store
+    if store is None:
+        return {"state": "off"}
+    report = {"state": store.state, "database": store.engine.dialect.name}
+    if store.problem is not None:
+        report["message"] = store.problem
+    return report

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response, Security
 from app.api.error_answers import NOT_LOADED_OR_BUSY, error_answers
 from app.api.errors import ApiError
 from app.api.openapi import json_body
+from app.api.recording import answered_of, record_forecasts
 from app.api.request_models import RequestModels, request_models_of
 from app.api.request_path import Call, RouteContract, answer
 from app.api.responses import FastJSONResponse
@@ -133,6 +134,8 @@ async def predict_one(call: Call) -> Response:
         answers = render(forecasts, histories, colleges, call.predictor)
         default_cutoff = call.state.settings.risk_below
         await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
+        if student.student_id is not None:
+            await record(call, "student_id", [student], answers)
         call.state.metrics.predicted["single"].inc()
         return FastJSONResponse(answers[0])
 
@@ -149,8 +152,30 @@ async def predict_many(call: Call) -> Response:
         answers = render(forecasts, histories, colleges, call.predictor)
         default_cutoff = call.state.settings.risk_below
         await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
+        first_id = next((i for i, student in enumerate(students) if student.student_id), None)
+        if first_id is not None:
+            await record(call, f"students[{first_id}].student_id", students, answers)
         call.state.metrics.predicted["batch"].inc(len(forecasts))
         return FastJSONResponse({"predictions": answers})
+
+
+async def record(call: Call, field: str, students: Sequence[Any], answers: list[dict]) -> None:
+    """Records the students with a `student_id` (app/api/recording.py) and adds their
+    `forecast_id` to their answers, once committed."""
+    card = call.predictor.card
+    forecast_ids = await record_forecasts(
+        call.state,
+        field,
+        [student.student_id for student in students],
+        [student.grades for student in students],
+        [student.college_code for student in students],
+        [answered_of(reply) for reply in answers],
+        card.model_version,
+        card.interval.level,
+    )
+    for reply, forecast_id in zip(answers, forecast_ids, strict=True):
+        if forecast_id is not None:
+            reply["forecast_id"] = forecast_id
 
 
 ADMITTED = {503: NOT_LOADED_OR_BUSY}

@@ -61,5 +61,9 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     # With WAL, NORMAL loses no committed transaction when the process dies (only on power
     # loss), and saves an fsync per commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # No checkpoint inside a commit: SQLite's automatic one runs in the commit that crosses
+    # the threshold, syncing the file while a request waits on it. The service checkpoints
+    # from its background watch instead (app/store/startup.py, `checkpoint`).
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -17,12 +17,9 @@ from pathlib import Path
 KEY_BYTES = 32
 
 
-class MissingKeyError(RuntimeError):
-    """PostgreSQL without CGPA_ID_KEY: replicas would each make their own."""
-
-
 def student_key(student_id: str, key: bytes) -> str:
-    return hmac.new(key, student_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C path, several times faster than hmac.new per id.
+    return hmac.digest(key, student_id.encode("utf-8"), hashlib.sha256).hex()
 
 
 def key_file_for(database: Path) -> Path:

@@ -41,7 +41,9 @@ def upgrade(engine: sa.Engine) -> str:
         config = alembic_config(connection)
         script = ScriptDirectory.from_config(config)
         current = MigrationContext.configure(connection).get_current_revision()
-        if current is not None and script.get_revision(current) is None:
+        # `get_revision` raises rather than answer None for an unknown revision.
+        known = {revision.revision for revision in script.walk_revisions()}
+        if current is not None and current not in known:
             raise NewerSchemaError(
                 f"the database is at schema revision {current}, which this release does not "
                 "know (a newer release migrated it); run that release or a newer one"

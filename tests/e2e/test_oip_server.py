@@ -70,7 +70,8 @@ def test_tritonclient_sees_a_live_ready_server_and_the_model(
     server = v2_client.get_server_metadata()
     assert server["name"] == "cgpa-predictor" and server["extensions"] == []
     model = v2_client.get_model_metadata(MODEL)
-    assert [tensor["name"] for tensor in model["inputs"]] == ["grades", "college_code"]
+    names = [tensor["name"] for tensor in model["inputs"]]
+    assert names == ["grades", "college_code", "student_id"]
     assert v2_client.is_model_ready(MODEL, model_version=model["versions"][0])
 
 
@@ -100,6 +101,23 @@ def test_tritonclient_infer_equals_predict_batch(
         answer = result.as_numpy(name)
         assert answer.dtype == np.float32 and answer.shape == (len(STUDENTS),)
         np.testing.assert_array_equal(answer, np.array(expected[name], dtype=np.float32))
+
+
+def test_tritonclient_records_students_by_a_bytes_student_id(
+    v2_client: triton.InferenceServerClient,
+) -> None:
+    grades = np.array([[7.0, 7.5], [6.0, 6.5]], dtype=np.float32)
+    ids = np.array([b"S-1", b""], dtype=np.object_)  # "" : not recorded
+    inputs = [
+        triton.InferInput("grades", list(grades.shape), "FP32"),
+        triton.InferInput("student_id", list(ids.shape), "BYTES"),
+    ]
+    inputs[0].set_data_from_numpy(grades, binary_data=False)
+    inputs[1].set_data_from_numpy(ids, binary_data=False)
+    wanted = [triton.InferRequestedOutput("forecast_id", binary_data=False)]
+    result = v2_client.infer(MODEL, inputs, outputs=wanted)
+    recorded, not_recorded = result.as_numpy("forecast_id")
+    assert len(recorded) == 36 and not_recorded in ("", b"")
 
 
 def test_tritonclient_default_binary_request_gets_a_clear_400(

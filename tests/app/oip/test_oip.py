@@ -92,7 +92,11 @@ def test_model_metadata_lists_tensors_with_datatypes_and_shapes(
     assert body["versions"] == [VERSION]
     assert body["platform"] == "pytorch_torchscript"
     tensors = [(t["name"], t["datatype"], t["shape"]) for t in body["inputs"]]
-    assert tensors == [("grades", "FP32", [-1, -1]), ("college_code", "INT64", [-1])]
+    assert tensors == [
+        ("grades", "FP32", [-1, -1]),
+        ("college_code", "INT64", [-1]),
+        ("student_id", "BYTES", [-1]),
+    ]
     assert "same length" in body["inputs"][0]["parameters"]["description"]
     assert [(t["name"], t["datatype"], t["shape"]) for t in body["outputs"]] == [
         (name, "FP32", [-1]) for name in OUTPUTS

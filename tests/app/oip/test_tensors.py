@@ -153,8 +153,8 @@ def test_risk_below_off_the_scale_or_not_a_number_is_refused(cutoff: Any, messag
 
 
 def test_outputs_are_all_by_default_and_the_ones_asked_for_in_their_order() -> None:
-    assert requested_outputs(with_parameters(), with_risk=False) == ALL_OUTPUTS
-    assert requested_outputs(with_parameters(), with_risk=True) == [
+    assert requested_outputs(with_parameters(), with_risk=False, with_ids=False) == ALL_OUTPUTS
+    assert requested_outputs(with_parameters(), with_risk=True, with_ids=False) == [
         *ALL_OUTPUTS,
         "risk_probability",
     ]
@@ -162,6 +162,9 @@ def test_outputs_are_all_by_default_and_the_ones_asked_for_in_their_order() -> N
         {"shape": [1, 1], "data": [3.0]},
         outputs=[{"name": "risk_probability"}, {"name": "interval_high"}],
     )
-    assert requested_outputs(asked, with_risk=True) == ["risk_probability", "interval_high"]
+    assert requested_outputs(asked, with_risk=True, with_ids=False) == [
+        "risk_probability",
+        "interval_high",
+    ]
     with pytest.raises(ApiError, match="risk_probability needs the request parameter risk_below"):
-        requested_outputs(asked, with_risk=False)
+        requested_outputs(asked, with_risk=False, with_ids=False)

@@ -23,7 +23,11 @@ def test_ready_after_startup_names_the_model(client: TestClient) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200
     card = ModelCard.read(MODEL_PATH.with_suffix(".json"))
-    assert response.json() == {"status": "ready", "model_version": card.model_version}
+    assert response.json() == {
+        "status": "ready",
+        "model_version": card.model_version,
+        "store": {"state": "ok", "database": "sqlite"},
+    }
 
 
 def test_ready_is_503_when_no_model_is_loaded(make_client) -> None:

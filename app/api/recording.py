@@ -1,0 +1,121 @@
+"""Recording the forecasts asked with a `student_id`: one step of the one request path, used
+by /predict, /predict/batch and the protocol's inference alike.
+
+A row is built from the very values the answer carries (rounded as sent) plus the raw grades
+and group the client sent; its forecast id is a UUID4 made here. The answer gets its
+`forecast_id` only after the group commit returned (app/store/recorder.py): a 200 carrying a
+forecast id means the row is in the database. Students without an id are neither recorded
+nor changed, so a request without any id is answered byte for byte as before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from app.api.errors import ApiError
+from app.state import ServiceState
+from app.store.recorder import Recorder, Row
+from app.store.store import Store, StoreUnavailableError
+
+RECORDING_OFF = (
+    "recording is off on this server (CGPA_DATABASE_URL=none); send the request without "
+    "student_id for a forecast that is not recorded"
+)
+STORE_UNAVAILABLE = "store_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What one student was answered, as recorded (the answer's rounded values)."""
+
+    semester: int
+    predicted: float
+    low: float
+    high: float
+    risk_below: float | None = None
+    risk_probability: float | None = None
+
+
+def recorder_for(state: ServiceState, field: str, status: int = 422) -> Recorder:
+    """The recorder, or the error saying recording is off (422; the protocol's 400)."""
+    if state.recorder is None:
+        detail = {"field": field, "message": RECORDING_OFF, "type": "recording_off"}
+        raise ApiError(status, f"{field}: {RECORDING_OFF}", [detail])
+    return state.recorder
+
+
+async def record_forecasts(
+    state: ServiceState,
+    field: str,
+    student_ids: Sequence[str | None],
+    histories: Sequence[Sequence[float]],
+    groups: Sequence[Any],
+    answered: Sequence[Answered],
+    model_version: str,
+    level: float,
+) -> list[str | None]:
+    """Records the students that carry an id; their forecast ids after the commit (None for
+    the others). 422 when recording is off; 503 with Retry-After when the store fails."""
+    recorder = recorder_for(state, field)
+    store: Store = recorder.store
+    now = datetime.now(UTC)
+    forecast_ids: list[str | None] = [None] * len(student_ids)
+    rows: list[Row] = []
+    for index, student_id in enumerate(student_ids):
+        if student_id is None:
+            continue
+        forecast_id = str(uuid.uuid4())
+        forecast_ids[index] = forecast_id
+        values = answered[index]
+        group = groups[index]
+        rows.append(
+            {
+                "id": forecast_id,
+                "student_key": store.student_key(student_id),
+                "semester": values.semester,
+                "grades": list(histories[index]),
+                "group_code": None if group is None else str(group),
+                "predicted": values.predicted,
+                "interval_low": values.low,
+                "interval_high": values.high,
+                "interval_level": level,
+                "risk_below": values.risk_below,
+                "risk_probability": values.risk_probability,
+                "model_version": model_version,
+                "created_at": now,
+            }
+        )
+    try:
+        await recorder.record(rows)
+    except StoreUnavailableError as error:
+        raise store_unavailable(error, field, state.settings.retry_after) from None
+    return forecast_ids
+
+
+def store_unavailable(error: StoreUnavailableError, field: str, retry_after: int) -> ApiError:
+    message = (
+        f"{field}: {error}; the forecast was not recorded: retry after {retry_after} s, or "
+        "send it without student_id for a forecast that is not recorded"
+    )
+    detail = {"field": field, "message": str(error), "type": STORE_UNAVAILABLE}
+    return ApiError(
+        503, message, [detail], headers={"retry-after": str(retry_after)}, code=STORE_UNAVAILABLE
+    )
+
+
+def answered_of(answer: dict[str, Any]) -> Answered:
+    """The recorded values of one /predict answer."""
+    interval = answer["interval"]
+    risk = answer.get("risk")
+    return Answered(
+        answer["semester"],
+        answer["predicted_cgpa"],
+        interval["low"],
+        interval["high"],
+        None if risk is None else risk["below"],
+        None if risk is None else risk["probability"],
+    )
