@@ -37,6 +37,8 @@ forecasts = sa.Table(
     sa.Index("ix_forecasts_student_semester", "student_key", "semester", "created_at"),
     sa.Index("ix_forecasts_model_version", "model_version"),
     sa.Index("ix_forecasts_created_at", "created_at"),
+    # Migration 0002: /monitoring counts forecasts per version and group from this index.
+    sa.Index("ix_forecasts_version_group", "model_version", "group_code"),
 )
 
 # One row per (student, semester): the real grade. `forecast_id` is the forecast that counts
