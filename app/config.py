@@ -36,6 +36,18 @@ class Settings(BaseSettings):
         description="A default cut-off on the model's scale: every answer then carries the "
         "risk of the next grade falling below it, unless the request names its own.",
     )
+    max_outcomes: int = Field(
+        10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most outcomes (real grades) in one POST /outcomes.",
+    )
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="When set, forecasts and outcomes older than this many days are deleted "
+        "at startup and daily; unset, they are kept.",
+    )
     # Set by `python -m app` for its workers when it supervises several (app/server/): where
     # a worker forwards a reload so that every worker acts on it. Not a user setting.
     supervisor_pid: int | None = Field(None, ge=1)

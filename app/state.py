@@ -15,6 +15,7 @@ from app.model.predictor import Predictor
 from app.model.registry import ModelRegistry, Outcome
 from app.observability.access_log import AccessLog
 from app.observability.metrics import Metrics
+from app.store.store import Store
 
 NOT_LOADED = "the model is not loaded"
 
@@ -26,6 +27,8 @@ class ServiceState:
     limits: Limits
     metrics: Metrics = field(default_factory=Metrics)
     access_log: AccessLog = field(default_factory=AccessLog)
+    # Where forecasts and outcomes are recorded; None when recording is off.
+    store: Store | None = None
     # Set while shutting down, so a load balancer stops sending new requests.
     not_ready_reason: str | None = None
     models: ModelRegistry = field(init=False)

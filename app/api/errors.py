@@ -30,6 +30,7 @@ ERROR_CODES = {
     422: "validation_error",
     499: "client_closed_request",
     500: "internal_error",
+    409: "conflict",
     503: "not_ready",
 }
 

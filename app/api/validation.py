@@ -15,8 +15,16 @@ from app.api.errors import ApiError
 
 MAX_DETAILS = 20
 # What each list is a list of, and where its longest length comes from.
-NOUNS = {"grades": ("grade", "grades"), "students": ("student", "students")}
-LIMIT_REASONS = {"grades": "the model's longest history", "students": "CGPA_MAX_BATCH"}
+NOUNS = {
+    "grades": ("grade", "grades"),
+    "students": ("student", "students"),
+    "outcomes": ("outcome", "outcomes"),
+}
+LIMIT_REASONS = {
+    "grades": "the model's longest history",
+    "students": "CGPA_MAX_BATCH",
+    "outcomes": "CGPA_MAX_OUTCOMES",
+}
 JSON_TYPES = {bool: "a boolean", str: "a string", list: "a list", dict: "an object"}
 
 
@@ -61,7 +69,9 @@ def describe(error: Mapping[str, Any], scale: tuple[float, float], field: str | 
     if field is None:
         named = [part for part in error["loc"] if isinstance(part, str)]
         field = named[-1] if named else ""
-    is_grade = field == "grades" and bool(error["loc"]) and isinstance(error["loc"][-1], int)
+    is_grade = field == "grade" or (
+        field == "grades" and bool(error["loc"]) and isinstance(error["loc"][-1], int)
+    )
     low, high = (_number(bound) for bound in scale)
     if kind == "missing":
         return "is required"
@@ -81,6 +91,12 @@ def describe(error: Mapping[str, Any], scale: tuple[float, float], field: str | 
         return f"{_number(value)} is too large; at most {_number(context['le'])}"
     if kind == "greater_than_equal":
         return f"{_number(value)} is too small; at least {_number(context['ge'])}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is longer than {context['max_length']} characters"
+    if kind == "string_pattern_mismatch":
+        return "must be printable characters (no control characters)"
     if kind == "finite_number":
         return "must be a finite number"
     if kind == "float_type":

@@ -7,6 +7,9 @@ forecasts and outcomes older than the retention period (`CGPA_RETENTION_DAYS`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +17,9 @@ import sqlalchemy as sa
 
 from app.store.schema import erasures, forecasts, outcomes
 from app.store.store import Store
+
+PURGE_EVERY_SECONDS = 24 * 60 * 60
+logger = logging.getLogger("cgpa.store")
 
 
 @dataclass(frozen=True)
@@ -51,3 +57,23 @@ def purge_older_than(engine: sa.Engine, days: int, now: datetime | None = None) 
             connection.execute(forecasts.delete().where(forecasts.c.created_at < cutoff)).rowcount,
             connection.execute(outcomes.delete().where(outcomes.c.received_at < cutoff)).rowcount,
         )
+
+
+async def keep_purging(
+    current_store: Callable[[], Store | None], days: int, every: float = PURGE_EVERY_SECONDS
+) -> None:
+    """Purges now, then every `every` seconds, off the event loop, until cancelled. A failed
+    purge is logged and tried again at the next turn."""
+    while True:
+        store = current_store()
+        if store is not None:
+            try:
+                removed = await asyncio.to_thread(purge_older_than, store.engine, days)
+            except sa.exc.SQLAlchemyError as error:
+                logger.warning("retention purge failed: %s", error.__class__.__name__)
+            else:
+                logger.info(
+                    "retention purge",
+                    extra={"forecasts": removed.forecasts, "outcomes": removed.outcomes},
+                )
+        await asyncio.sleep(every)

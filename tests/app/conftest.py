@@ -1,4 +1,5 @@
-"""Every store test runs on a migrated SQLite file and on a PostgreSQL database of its own."""
+"""Fixtures of the app tests: a store on a migrated SQLite file and on a PostgreSQL database of its
+own (every store test runs on both)."""
 
 from __future__ import annotations
 
