@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.store.schema import forecasts, outcomes
+from app.store.schema import STUDENT_KEY, forecasts, outcomes
 from app.store.store import Store
 
 # Keys per `IN (...)`: well under SQLite's and PostgreSQL's limits on bound parameters.
@@ -96,7 +98,7 @@ def _record(
             row.update({name: forecast[name] if forecast else None for name in COPIED})
             rows.append(row)
         if rows:
-            connection.execute(outcomes.insert(), rows)
+            _insert(connection, rows)
     matched = sum(row["forecast_id"] is not None for row in rows)
     return OutcomeCounts(len(grades), matched, len(rows) - matched, len(grades) - len(rows))
 
@@ -125,9 +127,9 @@ def _not_yet_recorded(
     """The items whose (student, semester) has no outcome yet, in request order."""
     recorded: dict[Key, float] = {}
     query = sa.select(outcomes.c.student_key, outcomes.c.semester, outcomes.c.grade)
-    for chunk in _chunks(sorted({student_key for student_key, _ in firsts})):
+    for keys in _key_sets(connection, {student_key for student_key, _ in firsts}):
         for student_key, semester, grade in connection.execute(
-            query.where(outcomes.c.student_key.in_(chunk))
+            query.where(_one_of(outcomes.c.student_key, keys, connection))
         ):
             recorded[(student_key, semester)] = grade
     fresh = []
@@ -155,8 +157,9 @@ def _counting_forecasts(
     query = sa.select(*columns, *(forecasts.c[name] for name in COPIED)).where(
         forecasts.c.created_at <= received_at
     )
-    for chunk in _chunks(sorted({student_key for student_key, _ in wanted})):
-        for row in connection.execute(query.where(forecasts.c.student_key.in_(chunk))).mappings():
+    for keys in _key_sets(connection, {student_key for student_key, _ in wanted}):
+        chosen = query.where(_one_of(forecasts.c.student_key, keys, connection))
+        for row in connection.execute(chosen).mappings():
             key = (row["student_key"], row["semester"])
             if key not in wanted:
                 continue
@@ -167,6 +170,45 @@ def _counting_forecasts(
     return latest
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), KEYS_PER_QUERY):
-        yield values[start : start + KEYS_PER_QUERY]
+def _key_sets(connection: sa.Connection, keys: set[str]) -> Iterator[list[str]]:
+    """PostgreSQL takes every key as one array; SQLite in sets of KEYS_PER_QUERY."""
+    ordered = sorted(keys)
+    if connection.dialect.name == "postgresql":
+        yield ordered
+        return
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        yield ordered[start : start + KEYS_PER_QUERY]
+
+
+def _one_of(
+    column: sa.ColumnElement[str], keys: list[str], connection: sa.Connection
+) -> sa.ColumnElement[bool]:
+    if connection.dialect.name == "postgresql":
+        # One array parameter: 10,000 keys as 10,000 bound parameters cost more to send and
+        # plan than the lookup itself.
+        return column == sa.any_(sa.bindparam("keys", keys, type_=ARRAY(STUDENT_KEY)))
+    return column.in_(keys)
+
+
+# PostgreSQL: every row in one statement, one array per column (unnest), instead of a round
+# of the pipeline per row.
+UNNEST_INSERT = sa.text(
+    "INSERT INTO outcomes (student_key, semester, grade, received_at, forecast_id, "
+    "model_version, group_code, predicted, interval_low, interval_high, interval_level, "
+    "risk_below, risk_probability) SELECT * FROM unnest("
+    "CAST(:student_key AS varchar[]), CAST(:semester AS integer[]), "
+    "CAST(:grade AS double precision[]), CAST(:received_at AS timestamptz[]), "
+    "CAST(:forecast_id AS varchar[]), CAST(:model_version AS varchar[]), "
+    "CAST(:group_code AS varchar[]), CAST(:predicted AS double precision[]), "
+    "CAST(:interval_low AS double precision[]), CAST(:interval_high AS double precision[]), "
+    "CAST(:interval_level AS double precision[]), CAST(:risk_below AS double precision[]), "
+    "CAST(:risk_probability AS double precision[]))"
+)
+
+
+def _insert(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name != "postgresql":
+        connection.execute(outcomes.insert(), rows)
+        return
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    connection.execute(UNNEST_INSERT, columns)
