@@ -127,9 +127,9 @@ def _not_yet_recorded(
     """The items whose (student, semester) has no outcome yet, in request order."""
     recorded: dict[Key, float] = {}
     query = sa.select(outcomes.c.student_key, outcomes.c.semester, outcomes.c.grade)
-    for keys in _key_sets(connection, {student_key for student_key, _ in firsts}):
+    for key_set in _key_sets(connection, {student_key for student_key, _ in firsts}):
         for student_key, semester, grade in connection.execute(
-            query.where(_one_of(outcomes.c.student_key, keys, connection))
+            query.where(_one_of(outcomes.c.student_key, key_set, connection))
         ):
             recorded[(student_key, semester)] = grade
     fresh = []
@@ -157,8 +157,8 @@ def _counting_forecasts(
     query = sa.select(*columns, *(forecasts.c[name] for name in COPIED)).where(
         forecasts.c.created_at <= received_at
     )
-    for keys in _key_sets(connection, {student_key for student_key, _ in wanted}):
-        chosen = query.where(_one_of(forecasts.c.student_key, keys, connection))
+    for key_set in _key_sets(connection, {student_key for student_key, _ in wanted}):
+        chosen = query.where(_one_of(forecasts.c.student_key, key_set, connection))
         for row in connection.execute(chosen).mappings():
             key = (row["student_key"], row["semester"])
             if key not in wanted:
