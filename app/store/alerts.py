@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.store.monitoring import Rollup, Totals, sorted_groups
+from app.store.monitoring import Rollup, sorted_groups
 from app.store.significance import coverage_below_p, mse_above_p
+from app.store.totals import Totals
 
 MIN_OUTCOMES = 30
 # Strict on purpose: one report runs a test per version and per group, and a false alarm

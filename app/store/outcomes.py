@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.store.schema import STUDENT_KEY, forecasts, outcomes
 from app.store.store import Store
+from app.store.totals import Cell, Totals, add_to_totals
 
 # Keys per `IN (...)`: well under SQLite's and PostgreSQL's limits on bound parameters.
 KEYS_PER_QUERY = 1000
@@ -99,11 +100,22 @@ def _record(
             rows.append(row)
         if rows:
             _insert(connection, rows)
+            add_to_totals(connection, _sums(rows))
     matched = sum(row["forecast_id"] is not None for row in rows)
     return OutcomeCounts(len(grades), matched, len(rows) - matched, len(grades) - len(rows))
 
 
 Key = tuple[str, int]  # (student_key, semester)
+
+
+def _sums(rows: list[dict[str, Any]]) -> dict[Cell, Totals]:
+    """What the new outcomes add to monitoring's running sums, per cell."""
+    cells: dict[Cell, Totals] = {}
+    for row in rows:
+        if row["forecast_id"] is not None:
+            cell = (row["model_version"], row["group_code"])
+            cells.setdefault(cell, Totals()).add(Totals.of_outcome(row["grade"], row))
+    return cells
 
 
 def _first_of_each(store: Store, grades: Sequence[RealGrade]) -> dict[Key, tuple[int, float]]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.store.schema import erasures, forecasts, outcomes
 from app.store.store import Store
+from app.store.totals import add_to_totals, sums_of_outcomes
 
 PURGE_EVERY_SECONDS = 24 * 60 * 60
 logger = logging.getLogger("cgpa.store")
@@ -31,6 +32,8 @@ class Removed:
 def erase_student(store: Store, student_id: str, now: datetime | None = None) -> Removed:
     student_key = store.student_key(student_id)
     with store.engine.begin() as connection:
+        chosen = outcomes.c.student_key == student_key
+        add_to_totals(connection, sums_of_outcomes(connection, chosen), sign=-1)
         removed = Removed(
             connection.execute(
                 forecasts.delete().where(forecasts.c.student_key == student_key)
@@ -53,6 +56,8 @@ def purge_older_than(engine: sa.Engine, days: int, now: datetime | None = None) 
     """Deletes the forecasts recorded, and outcomes received, more than `days` days ago."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     with engine.begin() as connection:
+        chosen = outcomes.c.received_at < cutoff
+        add_to_totals(connection, sums_of_outcomes(connection, chosen), sign=-1)
         return Removed(
             connection.execute(forecasts.delete().where(forecasts.c.created_at < cutoff)).rowcount,
             connection.execute(outcomes.delete().where(outcomes.c.received_at < cutoff)).rowcount,

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from app.store.alerts import MIN_OUTCOMES, Expected, report
-from app.store.monitoring import recent_points, roll_up, totals_by_cell, wilson_interval
+from app.store.monitoring import recent_points, roll_up, totals_by_cell
 from app.store.outcomes import RealGrade, record_outcomes
 from app.store.significance import coverage_below_p, mse_above_p
 from app.store.store import Store
+from app.store.totals import wilson_interval
 from harness.store_rows import forecast_row, insert_forecasts
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
