@@ -129,11 +129,10 @@ def sums_of_outcomes(
     )
     cells: dict[Cell, Totals] = {}
     for version, group_code, *sums in connection.execute(query):
-        values = {
-            name: int(value) if name in COUNTS else float(value)
-            for name, value in zip(SUM_NAMES, sums, strict=True)
-        }
-        cells[(version, None if group_code == NO_GROUP else group_code)] = Totals(**values)
+        totals = Totals()
+        for name, value in zip(SUM_NAMES, sums, strict=True):
+            setattr(totals, name, int(value) if name in COUNTS else float(value))
+        cells[(version, None if group_code == NO_GROUP else group_code)] = totals
     return cells
 
 
