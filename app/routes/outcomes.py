@@ -45,7 +45,7 @@ async def record(call: Call) -> Response:
         counts = await in_store(record_outcomes, store, grades)
     except ConflictingOutcome as conflict:
         field = f"outcomes[{conflict.index}].grade"
-        detail = [{"field": field, "message": str(conflict), "type": "conflicting_outcome"}]
+        detail = [{"field": field, "message": conflict.reason, "type": "conflicting_outcome"}]
         raise ApiError(409, str(conflict), detail) from None
     call.state.metrics.outcomes_received.inc(counts.received)
     return FastJSONResponse(

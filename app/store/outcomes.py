@@ -56,10 +56,11 @@ class ConflictingOutcome(Exception):
 
     def __init__(self, index: int, grade: float, recorded: float, where: str) -> None:
         self.index = index
-        super().__init__(
-            f"outcomes[{index}]: grade {grade:g} differs from the {recorded:g} {where} for this "
-            "student and semester; an outcome is recorded once (erase the student to correct it)"
+        self.reason = (
+            f"grade {grade:g} differs from the {recorded:g} {where} for this student and "
+            "semester; an outcome is recorded once (erase the student to correct it)"
         )
+        super().__init__(f"outcomes[{index}]: {self.reason}")
 
 
 def record_outcomes(
