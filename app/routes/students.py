@@ -6,7 +6,9 @@ not exist, like the admin routes). The erasure is audited in the store without t
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from app.api.error_answers import error_answers
 from app.api.errors import ApiError
@@ -58,5 +60,10 @@ router = APIRouter(tags=["privacy"])
         **error_answers(ERASE),
     },
 )
-async def erase_route(request: Request) -> Response:
+async def erase_route(
+    request: Request,
+    # Declared for the docs only: the work reads and checks it (`checked_student_id`), so its
+    # 422 is worded like every other.
+    student_id: Annotated[str, Path(description="The student id, 1-128 printable characters.")],
+) -> Response:
     return await answer(request, ERASE)
