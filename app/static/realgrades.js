@@ -81,7 +81,8 @@ export function setUpRealGrades(context) {
       return report(error.message);
     }
     if (parsed.outcomes.length === 0) return report("The file has no grades from the 2nd semester on.");
-    report(`Sending ${parsed.outcomes.length} grades…`);
+    const count = parsed.outcomes.length;
+    report(`Sending ${count} ${count === 1 ? "grade" : "grades"}…`);
     $("outcomes-button").disabled = true;
     const outcome = await sendAll(parsed, context.showKeyNeeded);
     $("outcomes-button").disabled = false;

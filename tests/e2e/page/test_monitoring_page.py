@@ -63,9 +63,11 @@ def recording_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recor
 
 
 def send_real_grades(page, path: Path) -> str:
+    """Chooses the file, presses the button; the message once the answer is shown."""
     page.set_input_files("#outcomes-file", str(path))
-    page.click("#outcomes-button")
-    page.locator("#outcomes-message:not(:text('Sending'))").wait_for()
+    with page.expect_response("**/outcomes"):
+        page.click("#outcomes-button")
+    page.locator("#outcomes-button:enabled").wait_for()
     return page.locator("#outcomes-message").inner_text()
 
 
