@@ -19,6 +19,7 @@ RECORDING_OFF = (
     "store: recording is off (CGPA_DATABASE_URL=none), so there is nothing to read or write"
 )
 UNAVAILABLE = "store: the database is unavailable; try again later"
+RACED = "store: a concurrent write to the same rows got in the way; send the request again"
 STORE_ANSWERS = "The model is not loaded, recording is off, or the database is unavailable."
 
 logger = logging.getLogger("cgpa.store")
@@ -41,3 +42,6 @@ async def in_store(
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as error:
         logger.warning("store unavailable: %s", error.__class__.__name__)
         raise ApiError(503, UNAVAILABLE, headers={"retry-after": "1"}) from None
+    except sa.exc.IntegrityError:
+        # The work retries a lost race once; losing it again is rare, and a retry settles it.
+        raise ApiError(503, RACED, headers={"retry-after": "1"}) from None

@@ -3,6 +3,7 @@ refused whole, unmatched kept."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -93,3 +94,13 @@ def test_ten_thousand_outcomes_in_one_request(store: Store) -> None:
         5_000,
         0,
     )
+
+
+def test_concurrent_requests_with_the_same_outcomes_store_each_once(store: Store) -> None:
+    grades = [RealGrade(f"s-{n}", 5, 7.0) for n in range(300)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: record_outcomes(store, grades), range(4)))
+
+    assert sum(counts.unmatched for counts in results) == 300
+    assert sum(counts.duplicates for counts in results) == 900
+    assert len(stored(store)) == 300

@@ -111,3 +111,14 @@ def test_an_unreadable_database_is_one_line_and_exit_2(tmp_path: Path, capsys) -
 
     assert code == 2
     assert "cannot read the store" in capsys.readouterr().err
+
+
+def test_evaluate_reads_the_store_like_train(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+    record_term(store, 60)
+    report = tmp_path / "report"
+    arguments = ["evaluate", "--database", str(store.engine.url), "--report", str(report)]
+
+    assert main([*arguments, "--folds", "2", "--repeats", "1", *FAST]) == 0
+
+    assert (report / "report.json").exists()
