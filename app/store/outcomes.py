@@ -22,6 +22,8 @@ from app.store.schema import STUDENT_KEY, forecasts, outcomes
 from app.store.store import Store
 from app.store.totals import Cell, Totals, add_to_totals
 
+# Tries of one request's transaction when concurrent requests store the same outcomes.
+ATTEMPTS = 3
 # Keys per `IN (...)`: well under SQLite's and PostgreSQL's limits on bound parameters.
 KEYS_PER_QUERY = 1000
 COPIED = (
@@ -70,12 +72,14 @@ def record_outcomes(
     raises ConflictingOutcome (storing nothing) for a grade that contradicts another."""
     received_at = now or datetime.now(UTC)
     firsts = _first_of_each(store, grades)
-    try:
-        return _record(store, grades, firsts, received_at)
-    except sa.exc.IntegrityError:
-        # Another request stored one of these between our read and our insert; read again,
-        # and its outcomes are now duplicates (or a conflict).
-        return _record(store, grades, firsts, received_at)
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return _record(store, grades, firsts, received_at)
+        except sa.exc.IntegrityError:
+            # Another request stored one of these between our read and our insert; read
+            # again, and its outcomes are now duplicates (or a conflict).
+            continue
+    return _record(store, grades, firsts, received_at)
 
 
 def _record(
