@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="Torch intra-op threads; 1 is fastest for this tiny model."
     )
 
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _blank_means_keep(cls, days: object) -> object:
+        # An empty variable (left blank in .env) means "keep everything", not an error.
+        return None if isinstance(days, str) and not days.strip() else days
+
     @field_validator("api_key", "admin_key")
     @classmethod
     def _refuse_short_keys(cls, key: SecretStr | None) -> SecretStr | None:
