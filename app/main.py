@@ -78,7 +78,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.models.start(predictor)
     state.show_model(predictor)
     signals = install_reload_signals(state)
-    retention = start_retention(state)
     logger.info(
         "model ready",
         extra={
@@ -96,6 +95,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # are rare here, so collecting less often costs little.
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
+    # Last before serving: the store is open by now, so the first purge runs at startup.
+    retention = start_retention(state)
     yield
     gc.set_threshold(*thresholds)
     if retention is not None:
