@@ -64,6 +64,30 @@ export function drawScatter(container, points, scale) {
   }
 }
 
+/** The scatter's choices: every point, or one model version's, or one group's. */
+export function scatterChoices(points, groupLabel = "Group") {
+  const versions = [...new Set(points.map((point) => point.model_version))].sort();
+  const groups = [...new Set(points.map((point) => point.group))].sort();
+  return [
+    { label: "Every model and group", keep: () => true },
+    ...versions.map((version) => ({ label: `Model ${version}`, keep: (point) => point.model_version === version })),
+    ...groups.map((group) => ({
+      label: group === null ? `No ${groupLabel.toLowerCase()}` : `${groupLabel} ${group}`,
+      keep: (point) => point.group === group,
+    })),
+  ];
+}
+
+function fillScatter(points, card) {
+  const scale = { low: card.grade_scale.low, high: card.grade_scale.high };
+  const choices = scatterChoices(points, card.group?.label ?? "Group");
+  const select = $("monitoring-choice");
+  select.replaceChildren(...choices.map((choice, index) => Object.assign(document.createElement("option"), { value: String(index), textContent: choice.label })));
+  const draw = () => drawScatter($("monitoring-scatter"), points.filter(choices[Number(select.value)].keep), scale);
+  select.onchange = draw;
+  draw();
+}
+
 export async function showMonitoring(card, onKeyNeeded) {
   const { status, body } = await callApi("GET", "/monitoring");
   $("monitoring-body").hidden = status !== 200;
@@ -80,5 +104,5 @@ export async function showMonitoring(card, onKeyNeeded) {
   const alerts = body.alerts.map((alert) => alert.message);
   listInto($("monitoring-alerts"), alerts.length ? alerts
     : ["No alerts: nothing is worse than the card promised beyond chance (checked once a group has 30 real grades)."]);
-  if (card) drawScatter($("monitoring-scatter"), body.recent ?? [], { low: card.grade_scale.low, high: card.grade_scale.high });
+  if (card) fillScatter(body.recent ?? [], card);
 }

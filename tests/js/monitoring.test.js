@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { monitoringRows } from "../../app/static/monitoring.js";
+import { monitoringRows, scatterChoices } from "../../app/static/monitoring.js";
 
 const figures = (extra) => ({
   forecasts: 40, outcomes: 30, mae: 0.41, mse: 0.3, coverage: 0.8, coverage_interval: [0.63, 0.9],
@@ -28,4 +28,17 @@ test("one row per scope, groups named as the card names them, coverage with its 
   });
   assert.equal(rows[3].coverage, "–");
   assert.equal(rows[3].mse, "– (card 0.265)");
+});
+
+test("the scatter can show every point, one model version's or one group's", () => {
+  const points = [
+    { model_version: "v2", group: "165" }, { model_version: "v1", group: null }, { model_version: "v1", group: "165" },
+  ];
+
+  const choices = scatterChoices(points, "College Code");
+
+  assert.deepEqual(choices.map((choice) => choice.label), ["Every model and group", "Model v1", "Model v2", "College Code 165", "No college code"]);
+  assert.equal(points.filter(choices[1].keep).length, 2);
+  assert.equal(points.filter(choices[3].keep).length, 2);
+  assert.equal(points.filter(choices[4].keep).length, 1);
 });

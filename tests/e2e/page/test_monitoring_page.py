@@ -91,6 +91,8 @@ def test_real_grades_are_counted_and_the_model_is_shown_against_them(
     assert overall[3].startswith("0.040 (card 0.265)")
     assert "promised 90%" in overall[4]
     assert page.locator("#monitoring-scatter circle").count() == 3
+    page.select_option("#monitoring-choice", label="College Code 165")
+    assert page.locator("#monitoring-scatter circle").count() == 3
     assert page.locator("#monitoring-alerts li").inner_text().startswith("No alerts")
     assert "Model 1.0.0+0ecf924b" in page.locator("#monitoring-table").inner_text()
 
