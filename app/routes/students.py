@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from app.api.error_answers import error_answers
 from app.api.errors import ApiError
@@ -17,6 +18,22 @@ from app.api.request_path import Call, Guard, RouteContract, answer
 from app.api.responses import FastJSONResponse
 from app.api.store_access import STORE_ANSWERS, in_store, ready_store
 from app.store.privacy import erase_student
+
+
+class AnyText(Convertor[str]):
+    """The rest of the path, line breaks and slashes included: Starlette's `path` stops at a
+    line break, and an id holding one must be answered 422 naming it, not 404."""
+
+    regex = "[\\s\\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("any_text", AnyText())
 
 
 def checked_student_id(student_id: str) -> str:
@@ -50,7 +67,7 @@ router = APIRouter(tags=["privacy"])
 
 
 @router.delete(
-    "/students/{student_id:path}",
+    "/students/{student_id:any_text}",
     summary="Erase a student's forecasts and outcomes",
     description="Deletes every forecast and outcome recorded for this student id in one "
     "transaction and answers how many; the erasure is audited with its time and counts, "

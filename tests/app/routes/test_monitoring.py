@@ -139,3 +139,15 @@ def test_retention_purges_old_rows_at_startup(store: Store) -> None:
             time.sleep(0.05)
 
     assert left == [store.student_key("new")]
+
+
+def test_an_id_with_a_line_break_is_a_422_naming_it(make_client: Client, store: Store) -> None:
+    client = with_store(make_client, store, admin_key=ADMIN_KEY)
+
+    reply = client.delete("/students/%0AK", headers={"X-Admin-Key": ADMIN_KEY})
+
+    assert reply.status_code == 422
+    assert (
+        reply.json()["message"]
+        == "student_id: must be printable characters (no control characters)"
+    )
