@@ -20,6 +20,7 @@ from app.api.responses import FastJSONResponse
 from app.api.security import documented_key
 from app.api.store_access import STORE_ANSWERS, in_store, ready_store
 from app.api.strict_json import parse_body
+from app.config import Settings
 from app.store.outcomes import ConflictingOutcome, RealGrade, record_outcomes
 
 
@@ -58,7 +59,26 @@ async def record(call: Call) -> Response:
     )
 
 
-RECORD = RouteContract(record, own_errors={409: CONFLICT, 503: STORE_ANSWERS})
+# Room for CGPA_MAX_OUTCOMES outcomes with the longest ids: about 190 bytes each in ASCII
+# (a 128-character id, the keys, a semester and a grade), so the item limit, not the body
+# limit, is what a valid request meets first.
+BYTES_PER_OUTCOME = 192
+
+
+def outcomes_body_limit(settings: Settings) -> int:
+    return max(settings.max_body_bytes, BYTES_PER_OUTCOME * settings.max_outcomes)
+
+
+RECORD = RouteContract(
+    record,
+    own_errors={
+        409: CONFLICT,
+        413: "Body larger than CGPA_MAX_BODY_BYTES or 192 bytes per CGPA_MAX_OUTCOMES, "
+        "whichever is more.",
+        503: STORE_ANSWERS,
+    },
+    body_limit=outcomes_body_limit,
+)
 
 
 async def outcomes(request: Request) -> Response:

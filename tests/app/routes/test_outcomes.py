@@ -199,3 +199,15 @@ def test_the_docs_state_the_outcome_limits(make_client: Client) -> None:
     assert (item["semester"]["minimum"], item["semester"]["maximum"]) == (2, 5)
     assert (item["grade"]["minimum"], item["grade"]["maximum"]) == (0, 10)
     assert json.dumps(schema["paths"]["/outcomes"]["post"]["responses"]["409"])
+
+
+def test_ten_thousand_outcomes_with_the_longest_ids_fit_the_body(
+    make_client: Client, store: Store
+) -> None:
+    client = with_store(make_client, store)
+    items = [{"student_id": f"{n:0128d}", "semester": 5, "grade": 7.25} for n in range(10_000)]
+
+    reply = post(client, items)
+
+    assert reply.status_code == 200
+    assert reply.json()["unmatched"] == 10_000
