@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         description="A default cut-off on the model's scale: every answer then carries the "
         "risk of the next grade falling below it, unless the request names its own.",
     )
+    max_outcomes: int = Field(
+        10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most outcomes (real grades) in one POST /outcomes.",
+    )
     # Set by `python -m app` for its workers when it supervises several (app/server/): where
     # a worker forwards a reload so that every worker acts on it. Not a user setting.
     supervisor_pid: int | None = Field(None, ge=1)
@@ -64,6 +70,12 @@ class Settings(BaseSettings):
         description="Recorded forecasts and outcomes older than this many days are purged; "
         "unset keeps them.",
     )
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _blank_means_keep(cls, days: object) -> object:
+        # An empty variable (left blank in .env) means "keep everything", not an error.
+        return None if isinstance(days, str) and not days.strip() else days
 
     @field_validator("api_key", "admin_key")
     @classmethod

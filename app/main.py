@@ -8,6 +8,7 @@ the checkpoint and verifies it against that card before the first request is ans
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import threading
@@ -21,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.config import STARTUP_FAILURE
 
 from app.api.errors import install_error_handlers
+from app.api.outcome_models import outcome_models
 from app.api.request_models import request_models
 from app.api.responses import FastJSONResponse
 from app.api.shortcut import RouteShortcut, shortcut_table
@@ -31,10 +33,22 @@ from app.observability.log_setup import configure_logging, hide_refused_startup_
 from app.observability.request_context import RequestContextMiddleware
 from app.oip import routes as oip
 from app.oip.metadata import MODEL_NAME
-from app.routes import admin, docs, health, metrics, model, page, predict
+from app.routes import (
+    admin,
+    docs,
+    health,
+    metrics,
+    model,
+    monitoring,
+    outcomes,
+    page,
+    predict,
+    students,
+)
 from app.server.head_requests import HeadAsGet
 from app.server.request_limits import RequestLimits
 from app.state import ServiceState
+from app.store.privacy import keep_purging
 from app.store.recorder import Recorder
 from app.store.startup import StoreRefused, connect, open_store, watch
 
@@ -97,8 +111,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # are rare here, so collecting less often costs little.
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
+    # Last before serving: the store is open by now, so the first purge runs at startup.
+    retention = start_retention(state)
     yield
     gc.set_threshold(*thresholds)
+    if retention is not None:
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
     if store_watch is not None:
         await stop_store(state, store_watch)
     if signals:
@@ -134,6 +154,14 @@ async def stop_store(state: ServiceState, store_watch: asyncio.Task[None]) -> No
         await asyncio.to_thread(state.recorder.close)
     if state.store is not None:
         state.store.engine.dispose()
+
+
+def start_retention(state: ServiceState) -> asyncio.Task[None] | None:
+    """With CGPA_RETENTION_DAYS set: purge older rows now (once the store is open), then daily."""
+    days = state.settings.retention_days
+    if days is None:
+        return None
+    return asyncio.create_task(keep_purging(lambda: state.store, days))
 
 
 def install_reload_signals(state: ServiceState) -> bool:
@@ -190,13 +218,19 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
         state.control.hold_early_signals()
     install_error_handlers(app)
     app.state.request_models = requests
+    app.state.outcome_model = outcome_models(limits, settings.max_outcomes)
     guarded_docs = settings.api_key is not None
     prediction_routes = predict.router(requests, guarded_docs)
     protocol_routes = oip.router(guarded_docs)
     app.include_router(prediction_routes)
     app.include_router(model.router(guarded_docs))
+    app.include_router(
+        outcomes.router(app.state.outcome_model, settings.max_outcomes, guarded_docs)
+    )
+    app.include_router(monitoring.router(guarded_docs))
     if settings.admin_key is not None:  # without a key the admin routes do not exist
         app.include_router(admin.router)
+        app.include_router(students.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(protocol_routes)

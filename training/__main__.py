@@ -2,7 +2,8 @@
 
 Both read any institution's grades file: a wide one (a row per student, a column per term)
 or a long one (a row per student and term, with --student-column, --term-column and
---grade-column), on any grade scale (--scale).
+--grade-column), on any grade scale (--scale); or, with --database URL, what the service
+recorded (training/data/store.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import argparse
 import math
 import shlex
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +26,7 @@ from training.data.options import (
     parse_delimiter,
     parse_scale,
 )
+from training.data.store import StoreSource, export_store, store_options
 
 T = TypeVar("T")
 
@@ -38,33 +42,55 @@ def main(argv: list[str] | None = None) -> int:
     from training import pipeline
 
     try:
-        if arguments.command == "train":
-            words = argv if argv is not None else sys.argv[1:]
-            command = "python -m training " + shlex.join(words)
-            pipeline.train(
-                arguments.data,
-                arguments.out,
-                config,
-                command=command,
-                log=print,
-                options=options,
-                risk_below=risk_below,
-            )
-        else:
-            pipeline.evaluate(
-                arguments.data,
-                arguments.report,
-                config,
-                folds=arguments.folds,
-                repeats=arguments.repeats,
-                log=print,
-                options=options,
-                risk_below=risk_below,
-            )
+        with data_file(arguments, options) as (data, options, source):
+            if arguments.command == "train":
+                words = argv if argv is not None else sys.argv[1:]
+                command = "python -m training " + shlex.join(words)
+                pipeline.train(
+                    data,
+                    arguments.out,
+                    config,
+                    command=command,
+                    log=print,
+                    options=options,
+                    risk_below=risk_below,
+                    source=source,
+                )
+            else:
+                pipeline.evaluate(
+                    data,
+                    arguments.report,
+                    config,
+                    folds=arguments.folds,
+                    repeats=arguments.repeats,
+                    log=print,
+                    options=options,
+                    risk_below=risk_below,
+                )
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+@contextmanager
+def data_file(
+    arguments: argparse.Namespace, options: DataOptions
+) -> Iterator[tuple[Path, DataOptions, StoreSource | None]]:
+    """The file to read: --data as given, or the store's export in a temporary folder (gone
+    afterwards: it holds every recorded grade)."""
+    if arguments.database is None:
+        yield arguments.data, options, None
+        return
+    with tempfile.TemporaryDirectory(prefix="cgpa-store-") as folder:
+        path, source, has_groups = export_store(arguments.database, Path(folder))
+        print(
+            f"store {source.database}: {source.forecasts_read} forecasts and "
+            f"{source.outcomes_read} outcomes read (sha256 {source.sha256[:12]}), "
+            f"{source.students} students with a forecast, {source.without_forecast} with "
+            "outcomes only (left out)"
+        )
+        yield path, store_options(options.scale, has_groups), source
 
 
 def data_options(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> DataOptions:
@@ -99,7 +125,14 @@ def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("the grades file")
-    data.add_argument("--data", type=Path, required=True, metavar="FILE", help="grades CSV")
+    source = data.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, metavar="FILE", help="grades CSV")
+    source.add_argument(
+        "--database",
+        metavar="URL",
+        help="the service's store instead of a file (sqlite:///path or postgresql://...): "
+        "each student's latest forecast's grades, then the real grades after it",
+    )
     data.add_argument(
         "--scale",
         type=_argument_type(parse_scale),

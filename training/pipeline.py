@@ -23,6 +23,7 @@ from training.data import (
     load_students,
     max_history,
 )
+from training.data.store import StoreSource
 from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
 from training.evaluation.baselines import GROUP_BASELINE
 from training.evaluation.report_types import EvaluationReport
@@ -49,8 +50,10 @@ def train(
     log: Log,
     options: DataOptions | None = None,
     risk_below: Sequence[float] | None = None,
+    source: StoreSource | None = None,
 ) -> ModelCard:
-    """Score every model on the seed split, fit on every student, write checkpoint + card."""
+    """Score every model on the seed split, fit on every student, write checkpoint + card.
+    `source`: the data is a store's export (`--database`), and the card says which store."""
     started = time.perf_counter()
     seed_everything(config.seed)
     table = load_students(data_path, options)
@@ -90,6 +93,7 @@ def train(
             "calibration_size_by_length": calibration.size_by_length,
         },
         "data_summary": table.summary(),
+        **({"data_source": source.as_dict()} if source is not None else {}),
         **advice,  # "risk_calibration", "fairness": GET /model shows them
     }
     ranges, means = grade_statistics_by_position(table, history_limit)
@@ -108,6 +112,8 @@ def train(
         calibration=calibration,
         metrics=metrics,
         training_command=command,
+        data_name=f"store {source.database}" if source is not None else None,
+        data_sha256=source.sha256 if source is not None else None,
     )
     project = seed_scores[PROJECT_MODEL]
     log(

@@ -42,18 +42,20 @@ def printable(student_id: str) -> str:
     return student_id
 
 
-# A student's id, as the institution writes it. Only its HMAC is stored (app/store/keys.py).
-StudentId = Annotated[
+# A student's id, as the institution writes it: the one rule for every route that takes one
+# (predictions, outcomes, erasure). Only its HMAC is stored (app/store/keys.py).
+StudentIdText = Annotated[
     str,
+    Field(strict=True, min_length=1, max_length=STUDENT_ID_MAX_LENGTH),
+    AfterValidator(printable),
+]
+StudentId = Annotated[
+    StudentIdText,
     Field(
-        strict=True,
-        min_length=1,
-        max_length=STUDENT_ID_MAX_LENGTH,
         description="Optional: the student's id (1 to 128 printable characters). With it, "
         "the forecast is recorded and the answer carries its `forecast_id`; only a keyed "
         "hash of the id is stored.",
     ),
-    AfterValidator(printable),
 ]
 
 

@@ -23,6 +23,7 @@ from starlette.types import Receive
 from app.api.deadlines import within
 from app.api.errors import ApiError, ErrorStyle, error_response, internal_error
 from app.api.security import check_admin_key, check_api_key
+from app.config import Settings
 from app.model.admission import Overloaded
 from app.model.predictor import Predictor
 from app.state import NOT_LOADED, ServiceState
@@ -61,6 +62,9 @@ class RouteContract:
     also_json: frozenset[str] = frozenset()
     # Errors the work itself answers beyond the common checks': status -> when.
     own_errors: Mapping[int, str] = field(default_factory=dict)
+    # The body's size limit from the settings, when it is not CGPA_MAX_BODY_BYTES (a route
+    # whose item limit needs more room than the default gives).
+    body_limit: Callable[[Settings], int] | None = None
 
 
 async def answer(request: Request, contract: RouteContract) -> Response:
@@ -75,9 +79,10 @@ async def answer(request: Request, contract: RouteContract) -> Response:
             require_json(request.headers, contract)
             require_identity(request.headers, contract)
             settings = state.settings
-            body = await read_body(
-                request.receive, request.headers, settings.max_body_bytes, settings.body_timeout
-            )
+            limit = settings.max_body_bytes
+            if contract.body_limit is not None:
+                limit = contract.body_limit(settings)
+            body = await read_body(request.receive, request.headers, limit, settings.body_timeout)
         predictor = ready_predictor(state)
         return await contract.work(Call(request, state, predictor, body))
     except ApiError as error:

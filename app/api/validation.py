@@ -18,8 +18,16 @@ MAX_DETAILS = 20
 # still named, readably, without making the answer twice the size of the body.
 MAX_NAME_CHARS = 40
 # What each list is a list of, and where its longest length comes from.
-NOUNS = {"grades": ("grade", "grades"), "students": ("student", "students")}
-LIMIT_REASONS = {"grades": "the model's longest history", "students": "CGPA_MAX_BATCH"}
+NOUNS = {
+    "grades": ("grade", "grades"),
+    "students": ("student", "students"),
+    "outcomes": ("outcome", "outcomes"),
+}
+LIMIT_REASONS = {
+    "grades": "the model's longest history",
+    "students": "CGPA_MAX_BATCH",
+    "outcomes": "CGPA_MAX_OUTCOMES",
+}
 JSON_TYPES = {bool: "a boolean", str: "a string", list: "a list", dict: "an object"}
 
 
@@ -70,7 +78,9 @@ def describe(error: Mapping[str, Any], scale: tuple[float, float], field: str | 
     if field is None:
         named = [part for part in error["loc"] if isinstance(part, str)]
         field = named[-1] if named else ""
-    is_grade = field == "grades" and bool(error["loc"]) and isinstance(error["loc"][-1], int)
+    is_grade = field == "grade" or (
+        field == "grades" and bool(error["loc"]) and isinstance(error["loc"][-1], int)
+    )
     low, high = (_number(bound) for bound in scale)
     if kind == "missing":
         return "is required"

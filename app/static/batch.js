@@ -27,7 +27,10 @@ function showCutoffError(message) {
 async function predictAll(parsed, onKeyNeeded) {
   const predictions = [], problems = [];
   for (let offset = 0; offset < parsed.students.length; offset += BATCH_CHUNK) {
-    const students = parsed.students.slice(offset, offset + BATCH_CHUNK);
+    const students = parsed.students.slice(offset, offset + BATCH_CHUNK).map((student, i) => {
+      const id = parsed.ids[offset + i];
+      return id ? { ...student, student_id: id } : student;
+    });
     const { status, body } = await callApi("POST", "/predict/batch", { students });
     if (status === 200) predictions.push(...body.predictions);
     else if (status === 422 && Array.isArray(body.detail)) {

@@ -13,8 +13,12 @@ const BLANK_CELL_HINT = " (the cell is blank; only the cells after a student's l
 // Cells that mean "no value", as training reads them (training/data/reading.py).
 const MISSING = new Set(["", "na", "n/a", "nan", "none", "null", "-"]);
 const DELIMITER_NAMES = { ",": "','", ";": "';'", "\t": "tab" };
-const normalise = (name) => name.trim().toLowerCase().replace(/\s+/g, " ");
-const isMissing = (cell) => MISSING.has((cell ?? "").trim().toLowerCase());
+export const normalise = (name) => name.trim().toLowerCase().replace(/\s+/g, " ");
+export const isMissing = (cell) => MISSING.has((cell ?? "").trim().toLowerCase());
+// The student id column: `student_id`, `Student ID`, `student-id`, `StudentId` (a column
+// named just `Student` is a label people read, not an id to record under).
+const STUDENT_ID = /^student[\s_-]?id$/;
+export const studentIdIndex = (names) => names.findIndex((name) => STUDENT_ID.test(name));
 const present = (cell) => (isMissing(cell) ? "" : cell);
 
 /** A file this page cannot read, with the line of the file that shows why. */
@@ -70,7 +74,7 @@ export function toCsv(rows, delimiter = ",") {
 }
 
 /** The term columns in order, numbered 1, 2, ... without gaps or repeats, as training wants. */
-function gradeColumnsOf(header, names) {
+export function gradeColumnsOf(header, names) {
   const found = names
     .map((name, index) => ({ index, match: ORDINAL.exec(name), label: header.cells[index].trim() }))
     .filter((column) => column.match)
@@ -122,7 +126,10 @@ export function studentsFromCsv(text, card) {
     if (groupIndex >= 0 && code !== "") student.college_code = codeFrom(code, card);
     return student;
   });
-  return { delimiter, header, rows, students, gradeColumns, unused, groupIndex };
+  // With a student id column, each forecast is sent with its id, and the server records it.
+  const idIndex = studentIdIndex(names);
+  const ids = rows.map(({ cells }) => (idIndex >= 0 ? present(cells[idIndex]).trim() : ""));
+  return { delimiter, header, rows, students, ids, gradeColumns, unused, groupIndex };
 }
 
 /** "students[3].grades[1]" -> {line: 5, text: "Line 5, column 2nd: <message>"}. */

@@ -8,6 +8,8 @@ import { applyCard, codeOf, scaleText } from "./card.js";
 import { drawChart } from "./chart.js";
 import { drawExplanation, explanationSentence } from "./explain.js";
 import { historyFrom } from "./history.js";
+import { showMonitoring } from "./monitoring.js";
+import { setUpRealGrades } from "./realgrades.js";
 import { askForRisk, showRisk } from "./risk.js";
 import { warningTexts } from "./warnings.js";
 import { $, listInto } from "./dom.js";
@@ -165,4 +167,7 @@ setUpBatch({
   card: async () => card ?? (await loadCard(), card),
   showKeyNeeded,
 });
+const refreshMonitoring = async () => showMonitoring(card ?? (await loadCard(), card), showKeyNeeded);
+setUpRealGrades({ showKeyNeeded, refreshMonitoring });
+$("monitoring-button").addEventListener("click", refreshMonitoring);
 loadCard();

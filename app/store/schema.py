@@ -37,6 +37,8 @@ forecasts = sa.Table(
     sa.Index("ix_forecasts_student_semester", "student_key", "semester", "created_at"),
     sa.Index("ix_forecasts_model_version", "model_version"),
     sa.Index("ix_forecasts_created_at", "created_at"),
+    # Migration 0002: /monitoring counts forecasts per version and group from this index.
+    sa.Index("ix_forecasts_version_group", "model_version", "group_code"),
 )
 
 # One row per (student, semester): the real grade. `forecast_id` is the forecast that counts
@@ -62,6 +64,27 @@ outcomes = sa.Table(
     sa.Index("ix_outcomes_model_version", "model_version"),
     sa.Index("ix_outcomes_group_code", "group_code"),
     sa.Index("ix_outcomes_received_at", "received_at"),
+)
+
+# Running sums of the outcomes that have a counting forecast, per (model version, group), so
+# GET /monitoring reads a few rows instead of every outcome (migration 0002). Kept in the same
+# transaction as every write to `outcomes`: added to when outcomes arrive, taken from when an
+# erasure or the retention purge deletes them. `group_code` is "" for no group (a key column
+# cannot be null; a real code is never empty).
+monitoring_totals = sa.Table(
+    "monitoring_totals",
+    metadata,
+    sa.Column("model_version", MODEL_VERSION, primary_key=True),
+    sa.Column("group_code", GROUP_CODE, primary_key=True),
+    sa.Column("outcomes", sa.Integer, nullable=False),
+    sa.Column("sum_abs_error", sa.Float, nullable=False),
+    sa.Column("sum_squared_error", sa.Float, nullable=False),
+    sa.Column("sum_fourth_power_error", sa.Float, nullable=False),
+    sa.Column("covered", sa.Integer, nullable=False),
+    sa.Column("sum_width", sa.Float, nullable=False),
+    sa.Column("sum_level", sa.Float, nullable=False),
+    sa.Column("risk_outcomes", sa.Integer, nullable=False),
+    sa.Column("sum_brier", sa.Float, nullable=False),
 )
 
 # The audit of erasures (DELETE /students/{id}): when, and how many rows; never the id.

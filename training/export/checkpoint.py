@@ -127,8 +127,11 @@ def export(
     calibration: Calibration,
     metrics: dict[str, Any],
     training_command: str,
+    data_name: str | None = None,
+    data_sha256: str | None = None,
 ) -> ModelCard:
-    """Save checkpoint then card (each written to a temp file and renamed); return the card."""
+    """Save checkpoint then card (each written to a temp file and renamed); return the card.
+    `data_name` and `data_sha256` name data that is not the file read (a store's export)."""
     payload = checkpoint_bytes(scripted)
     checkpoint_sha = sha256_hex(payload)
     # Golden outputs come from the bytes that will be on disk, loaded with no project code.
@@ -153,8 +156,8 @@ def export(
         torch_version=torch.__version__,
         checkpoint_file=CHECKPOINT_NAME,
         checkpoint_sha256=checkpoint_sha,
-        data_file=data_path.name,
-        data_sha256=sha256_of_file(data_path),
+        data_file=data_name or data_path.name,
+        data_sha256=data_sha256 or sha256_of_file(data_path),
         seed=seed,
         hyperparameters=hyperparameters,
         grade_scale=GradeScale(low=scale[0], high=scale[1]),
