@@ -29,7 +29,7 @@ def json_text(report: EvaluationReport) -> str:
 def shown(name: str, report: EvaluationReport) -> str:
     """A model's name as the report shows it: "group" in the data's own words."""
     label = report["data"]["group_label"]
-    return name.replace(GROUP_BASELINE, f"linear regression + {label}")
+    return name.replace(" + group", f" + {label}")
 
 
 def terminal_table(report: EvaluationReport) -> str:
