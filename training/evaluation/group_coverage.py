@@ -41,7 +41,7 @@ def _figures(covered: np.ndarray, widths: np.ndarray, repeats: int) -> CoverageF
     n = len(covered)
     rate = float(covered.mean()) if n else math.nan
     students = n / repeats
-    error = math.sqrt(rate * (1 - rate) / students) if students >= 2 else math.nan
+    error = math.sqrt(rate * (1 - rate) / students) if students >= 2 else None
     return {
         "coverage": rate,
         "standard_error": error,
@@ -91,9 +91,11 @@ def group_coverage(
         for length in sorted(set(lengths[in_group].tolist())):
             chosen = in_group & (lengths == length)
             own, sizes = _cell_history(table, results, name, length)
+            figures = both(chosen)
             by_cell[name][length] = {
                 "n": int(chosen.sum()),
-                **both(chosen),  # type: ignore[typeddict-item]
+                "before": figures["before"],
+                "after": figures["after"],
                 "own_in_fits": own,
                 "fits": len(results),
                 "mean_held_out": float(np.mean(sizes)) if sizes else 0.0,
@@ -149,9 +151,13 @@ def _brier_by_group(
             "after": float(np.mean((after[chosen] - below[chosen]) ** 2)),
             "difference_standard_error": float(np.std(difference, ddof=1) / math.sqrt(count))
             if count >= 2
-            else math.nan,
+            else None,
         }
     return answer
+
+
+def _error(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _inside(value: float, band: tuple[float, float]) -> bool:
@@ -163,7 +169,7 @@ def target_sentences(section: GroupCoverageSection) -> list[str]:
     overall = section["overall"]
     after, before = overall["after"], overall["before"]
     lines = [
-        f"overall coverage {after['coverage']:.3f} ± {after['standard_error']:.3f} "
+        f"overall coverage {after['coverage']:.3f} ± {_error(after['standard_error'])} "
         f"(before {before['coverage']:.3f}); target {OVERALL_BAND[0]}-{OVERALL_BAND[1]}: "
         + ("met" if _inside(after["coverage"], OVERALL_BAND) else "NOT met")
     ]
@@ -198,9 +204,10 @@ def target_sentences(section: GroupCoverageSection) -> list[str]:
         f"at most +{WIDTH_GROWTH:.0%}: " + ("met" if growth <= WIDTH_GROWTH else "NOT met")
     )
     worse = [
-        f"{name} {entry['after'] - entry['before']:+.4f} ± {entry['difference_standard_error']:.4f}"
+        f"{name} {entry['after'] - entry['before']:+.4f} ± {error:.4f}"
         for name, entry in section["brier_by_group"].items()
-        if entry["after"] - entry["before"] > 2 * entry["difference_standard_error"]
+        if (error := entry["difference_standard_error"]) is not None
+        and entry["after"] - entry["before"] > 2 * error
     ]
     lines.append(
         "risk Brier by group no worse than before within noise (2 s.e. of the paired "

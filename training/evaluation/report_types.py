@@ -147,7 +147,7 @@ class CoverageFigures(TypedDict):
     """An interval's coverage with its standard error, and its mean width."""
 
     coverage: float
-    standard_error: float
+    standard_error: float | None  # None for fewer than 2 rows a repeat
     mean_width: float
 
 
@@ -168,7 +168,7 @@ class GroupBrier(TypedDict):
     n: int
     before: float
     after: float
-    difference_standard_error: float
+    difference_standard_error: float | None  # None for fewer than 2 students
 
 
 class GroupCoverageSection(TypedDict):

@@ -13,8 +13,12 @@ from training.evaluation.report_types import (
 )
 
 
+def _error(value: float | None, places: int = 3) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
+
+
 def _figures(figures: CoverageFigures) -> str:
-    return f"{figures['coverage']:.3f} ± {figures['standard_error']:.3f}"
+    return f"{figures['coverage']:.3f} ± {_error(figures['standard_error'])}"
 
 
 def _heading(section: GroupCoverageSection) -> str:
@@ -64,7 +68,7 @@ def coverage_lines(report: EvaluationReport) -> list[str]:
         lines.append(
             f"  risk below {entry['cutoff']:g}, {name}: Brier {entry['before']:.4f} -> "
             f"{entry['after']:.4f} (paired difference {entry['after'] - entry['before']:+.4f} "
-            f"± {entry['difference_standard_error']:.4f} s.e., n={entry['n']})"
+            f"± {_error(entry['difference_standard_error'], 4)} s.e., n={entry['n']})"
         )
     lines.extend(f"  {sentence}" for sentence in section["targets"])
     return lines
@@ -112,7 +116,7 @@ def coverage_markdown(report: EvaluationReport) -> list[str]:
         lines.append(
             f"| {name} | {entry['cutoff']:g} | {entry['n']} | {entry['before']:.4f} | "
             f"{entry['after']:.4f} | {entry['after'] - entry['before']:+.4f} ± "
-            f"{entry['difference_standard_error']:.4f} |"
+            f"{_error(entry['difference_standard_error'], 4)} |"
         )
     lines += ["", "Targets (#27):", "", *[f"- {s}" for s in section["targets"]], ""]
     return lines
