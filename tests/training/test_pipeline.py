@@ -276,6 +276,30 @@ def test_evaluate_writes_every_file_with_finite_numbers(
     assert "interval coverage" in terminal and "0.87-0.93 target" in terminal
     assert "<= 0.15" not in terminal
     assert_ties_are_told_from_losses(report)
+    assert_coverage_by_group_is_reported(report, terminal)
+
+
+def assert_coverage_by_group_is_reported(report: dict[str, Any], terminal: str) -> None:
+    """#27: coverage by group and by (group, length), before and after, with the mean
+    width; the rows add up to the per-length table's."""
+    section = report["group_coverage"]
+    assert section["min_cell_size"] == 21 and section["label"] == "College Code"
+    lengths = report["project_by_history_length"]
+    assert section["predictions"] == sum(scores["predictions"] for scores in lengths.values())
+    assert set(section["by_group"]) == {"115", "116", "165"}
+    for name, cells in section["by_group_and_length"].items():
+        assert set(cells) == {"1", "2", "3", "4"}, name
+        for cell in cells.values():
+            assert 0 <= cell["own_in_fits"] <= cell["fits"] == 2
+            assert 0 <= cell["after"]["coverage"] <= 1 and cell["before"]["mean_width"] > 0
+    overall = section["overall"]["after"]["coverage"]
+    assert overall == pytest.approx(
+        sum(s["coverage_pooled"] * s["predictions"] for s in lengths.values())
+        / section["predictions"]
+    )
+    assert set(section["brier_by_group"]) == {"overall", "115", "116", "165"}
+    assert len(section["targets"]) == 5
+    assert "coverage by group: 90% interval by College Code" in terminal
 
 
 def assert_ties_are_told_from_losses(report: dict[str, Any]) -> None:
