@@ -113,7 +113,9 @@ def example_network(seed: int = 3) -> GradeSequenceNet:
     with torch.no_grad():
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
-        network.half_width_by_slot_and_length.copy_(torch.tensor([0.9, 0.8, 0.7, 0.6]))
+        # Per length, and per group (every group's cells their own; the last row, pooled).
+        by_slot = torch.linspace(0.8, 1.2, network.shape.slots).unsqueeze(1)
+        network.half_width_by_slot_and_length.copy_(by_slot * torch.tensor([0.9, 0.8, 0.7, 0.6]))
         network.correction_share_by_length.copy_(torch.tensor([0.0, 0.5, 0.8, 1.0]))
     return network.eval()
 
