@@ -159,6 +159,8 @@ def test_format_1_card_is_refused_not_guessed_at(model_copy: Path) -> None:
 
 def card_with(**changes: object) -> dict:
     card = json.loads(MODEL_PATH.with_suffix(".json").read_text())
+    if "group" in changes and "group_cells" in card["interval"]:
+        card["interval"]["group_cells"] = []  # cells of the committed codes: not of these
     card.update(changes)
     return card
 
@@ -180,7 +182,10 @@ def test_card_fields_are_validated(changes: dict, problem: str) -> None:
 
 
 def interval_with(**changes: object) -> dict:
+    """The committed card's interval (format 2 or 3) without the format 3 fields, changed."""
     interval = card_with()["interval"]
+    for name in ("min_cell_size", "group_cells"):
+        interval.pop(name, None)
     interval.update(changes)
     return interval
 
@@ -201,7 +206,7 @@ def a_cell(**changes: object) -> dict:
             },
             "need format_version 3",
         ),
-        ({"format_version": 3}, "needs min_cell_size"),
+        ({"format_version": 3, "interval": interval_with()}, "needs min_cell_size"),
         (
             {
                 "format_version": 3,
@@ -249,7 +254,7 @@ def test_interval_cells_are_validated(changes: dict, problem: str) -> None:
 def test_a_format_2_card_shows_as_written_and_a_format_3_card_shows_its_cells() -> None:
     """GET /model answers `card_json`: a format 2 card (no cells) without the format 3
     fields, exactly as it reads; a format 3 one with its own cells and the floor."""
-    format_2 = card_with(format_version=2)
+    format_2 = card_with(format_version=2, interval=interval_with())
     predictor = Predictor(
         torch.jit.script(EchoGroupIndex()), ModelCard.model_validate(format_2), MODEL_PATH
     )
