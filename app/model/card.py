@@ -146,8 +146,8 @@ class IntervalSpec(BaseModel):
     # sorted ascending, at most RESIDUALS_KEPT per length (evenly spaced order statistics).
     residuals_by_length: dict[int, list[float]]
     # Format 3: the fewest held-out residuals a cell needs to be its own (None in format 2;
-    # 0: calibrated per length only),
-    # and the cells that are; every other (length, group) falls back to its length's pooled.
+    # 0: calibrated per length only), and the cells that are; every other (length, group)
+    # falls back to its length's pooled residuals and half-width.
     min_cell_size: int | None = Field(default=None, ge=0)
     group_cells: list[IntervalCell] = Field(default_factory=list)
 

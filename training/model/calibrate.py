@@ -21,11 +21,11 @@ every larger n, P(Beta(k, n + 1 - k) < level - 0.08) <= 10%, where 0.82 (at 90%)
 coverage the issue accepts for a group at one length: an advisor told "90%" gets under 82% at
 most one time in ten. At 90% that first holds at n = 21 (n = 20: 10.2%; 21: 8.7%; 30: 7.4%;
 41: 4.7%; 50: 4.0%), so the default is 21. Its cost is on the wide side: P(coverage > 0.97)
-is 13-20% for n = 21-28 and under 9% from n = 29, so a small cell's interval is a little
+is 13-20% for n = 21-28 and at most 10.5% from n = 29, so a small cell's interval is a little
 wider than it needs to be more often than too narrow. A stricter floor (40-50, under 5%
-below 0.82) would leave every college of the shared file pooled at the longest history,
-where a fold's training part has 26-39 students of each, and so leave the 0.79 college as
-it is; measured in docs/accuracy.md. Below the floor a cell falls back to its length's
+below 0.82) would leave colleges 165 and 241 of the shared file pooled at the longest
+history, where a fold's training part holds 26-34 of their students, and so leave 241 at
+0.79 coverage; measured in docs/accuracy.md. Below the floor a cell falls back to its length's
 residuals pooled over every group, as does a student with no known group.
 
 `minimum_cell_size` computes the floor for any level; `min_cell_size` in the config is the
