@@ -62,14 +62,18 @@ class StockGruPredictor(nn.Module):
             self.gru.bias_hh_l0[2 * width :] = tables["new_bias"]
             # Column 3 * (length - 1) + k: output k (grade, low, high) for that length.
             signs = torch.tensor(INTERVAL_SIGNS, dtype=torch.float64)
-            half_width = trained.half_width_by_length.double()
+            half_width = trained.half_width_by_slot_and_length.double()  # [groups + 1, T]
             # Rows: final state, groups, grades (last, so shorter batches narrow them off).
             weight = torch.zeros(width + groups + history, history, 3, dtype=torch.float64)
             share = tables["correction_share"].view(1, history, 1)
             weight[:width] = tables["head"].view(width, 1, 1) * share
             weight[width : width + groups] = tables["group_offset_differences"].unsqueeze(2)
+            # A group's half-width: the unknown group's in the bias, the difference here.
+            weight[width : width + groups] += (half_width[:groups] - half_width[-1]).unsqueeze(
+                2
+            ) * signs
             weight[width + groups :] = tables["linear_weight"].unsqueeze(2)
-            bias = tables["unknown_offsets"].unsqueeze(1) + half_width.unsqueeze(1) * signs
+            bias = tables["unknown_offsets"].unsqueeze(1) + half_width[-1].unsqueeze(1) * signs
         self.register_buffer("output_weight", weight.reshape(-1, 3 * history).contiguous())
         self.register_buffer("output_bias", bias.reshape(3 * history).contiguous())
         self.register_buffer("group_numbers", torch.arange(groups))
@@ -109,7 +113,9 @@ def example_network(seed: int = 3) -> GradeSequenceNet:
     with torch.no_grad():
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
-        network.half_width_by_length.copy_(torch.tensor([0.9, 0.8, 0.7, 0.6]))
+        # Per length, and per group (every group's cells their own; the last row, pooled).
+        by_slot = torch.linspace(0.8, 1.2, network.shape.slots).unsqueeze(1)
+        network.half_width_by_slot_and_length.copy_(by_slot * torch.tensor([0.9, 0.8, 0.7, 0.6]))
         network.correction_share_by_length.copy_(torch.tensor([0.0, 0.5, 0.8, 1.0]))
     return network.eval()
 

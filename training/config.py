@@ -58,6 +58,12 @@ class TrainingConfig:
     # group" slot learns the average group instead of staying at its random start.
     group_dropout: float = 0.1
     interval_level: float = 0.9
+    # The fewest held-out residuals a (history length, group) cell needs to get its own
+    # interval and risk distribution (Mondrian split conformal, #27); fewer, and the cell uses
+    # its length's residuals pooled over the groups. 21 is the floor at a 90% level
+    # (training/model/calibrate.py derives it: `minimum_cell_size(interval_level)` for
+    # another level). 0 = per history length only, as before #27.
+    min_cell_size: int = 21
     # Not the project's model: the epochs of the original-notebook baseline (1000 as in the
     # notebook; tests lower it to stay fast).
     notebook_epochs: int = 1000

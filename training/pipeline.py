@@ -91,6 +91,13 @@ def train(
             # with the group one-hot (0: the regression alone; training/model/blend.py).
             "network_share_by_length": network_share_by_length(fit.network),
             "calibration_size_by_length": calibration.size_by_length,
+            # The (length, group) cells below min_cell_size: their students get the pooled
+            # interval and risk (the cells that are their own are in `interval.group_cells`).
+            "pooled_cells": [
+                {"length": length, "group": table.groups[index], "size": size}
+                for (length, index), size in sorted(calibration.size_by_cell.items())
+                if (length, index) not in calibration.cells
+            ],
         },
         "data_summary": table.summary(),
         **({"data_source": source.as_dict()} if source is not None else {}),
@@ -165,9 +172,19 @@ def evaluate(
         all_results=results,
     )
     report = summarise(evaluation, table, config, folds, repeats, history)
-    advice = advice_sections(table, splits, results, history, cutoffs, repeats)
+    advice = advice_sections(
+        table,
+        splits,
+        results,
+        history,
+        cutoffs,
+        repeats,
+        calibration=(config.interval_level, config.min_cell_size),
+    )
     report["risk_calibration"] = advice["risk_calibration"]
     report["fairness"] = advice["fairness"]
+    if "group_coverage" in advice:
+        report["group_coverage"] = advice["group_coverage"]
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)

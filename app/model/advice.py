@@ -73,6 +73,7 @@ async def add_advice(
             [forecasts[index].raw for index in at_risk],
             [len(students[index].grades) for index in at_risk],
             [cutoffs[index] for index in at_risk],
+            predictor.group_indexes([students[index].college_code for index in at_risk]),
         )
         for index, probability in zip(at_risk, probabilities, strict=True):
             answers[index]["risk"] = {

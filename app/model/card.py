@@ -4,6 +4,13 @@ This schema is the whole contract between `training/` (which writes it) and `app
 reads it). Training imports it to write a card; the app imports it to read one. Bumping
 `FORMAT_VERSION` means an older service refuses the newer card instead of misreading it.
 
+Format 3 added the interval's own (history length, group) cells (`IntervalSpec.group_cells`,
+#27): the module's interval and the risk then depend on the group as well as the length, which
+an older service would describe wrongly (its `GET /model` would show per-length half-widths
+the module no longer serves), so it is a new format rather than an optional field. This
+service still reads format 2 (`READABLE_FORMATS`): a card without cells, whose every student
+gets the per-length (pooled) interval and residuals.
+
 The TorchScript module the card describes has one method:
 
     forward(grades: float64[B, T], lengths: int64[B], group_indexes: int64[B]) -> float64[B, 3]
@@ -28,7 +35,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+# The formats this service reads: format 2 is format 3 without `interval.group_cells`.
+READABLE_FORMATS = (2, 3)
 # The wire formats' "no college given" (the Open Inference Protocol's college_code tensor).
 NO_COLLEGE = -1
 # The module's group index for "no code given, or a code the model does not know".
@@ -100,27 +109,61 @@ class GoldenExample(BaseModel):
     high: float
 
 
+def _check_residuals(residuals: list[float], where: str) -> None:
+    if len(residuals) > RESIDUALS_KEPT:
+        raise ValueError(f"more than {RESIDUALS_KEPT} residuals for {where}")
+    if residuals != sorted(residuals):
+        raise ValueError(f"residuals for {where} are not sorted")
+
+
+class IntervalCell(BaseModel):
+    """A (history length, group) cell calibrated on its own held-out residuals (Mondrian
+    split conformal), because it had at least `IntervalSpec.min_cell_size` of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    length: int = Field(ge=1)
+    group: GroupCode  # a code of the card's `group.codes`
+    size: int = Field(ge=1)  # the cell's held-out residuals (before thinning to RESIDUALS_KEPT)
+    half_width: float = Field(ge=0)
+    residuals: list[float] = Field(min_length=1)  # signed, sorted, as `residuals_by_length`
+
+
 class IntervalSpec(BaseModel):
-    """A split-conformal prediction interval: prediction ± half-width, by history length."""
+    """A split-conformal prediction interval: prediction ± half-width, by history length, and
+    by (history length, group) in the cells that are their own."""
 
     model_config = ConfigDict(extra="forbid")
 
     level: float = Field(gt=0, lt=1)
     method: str
-    # JSON object keys are strings; pydantic turns "4" back into 4.
+    # JSON object keys are strings; pydantic turns "4" back into 4. Pooled over every group:
+    # the interval of a student whose (length, group) cell is not its own, or who has no
+    # known group.
     half_width_by_length: dict[int, float]
     calibration_size: int = Field(ge=1)
     # Signed out-of-fold residuals (target - prediction, grade scale) per history length,
     # sorted ascending, at most RESIDUALS_KEPT per length (evenly spaced order statistics).
     residuals_by_length: dict[int, list[float]]
+    # Format 3: the fewest held-out residuals a cell needs to be its own (None in format 2;
+    # 0: calibrated per length only), and the cells that are; every other (length, group)
+    # falls back to its length's pooled residuals and half-width.
+    min_cell_size: int | None = Field(default=None, ge=0)
+    group_cells: list[IntervalCell] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _residuals_sorted(self) -> IntervalSpec:
         for length, residuals in self.residuals_by_length.items():
-            if len(residuals) > RESIDUALS_KEPT:
-                raise ValueError(f"more than {RESIDUALS_KEPT} residuals for length {length}")
-            if residuals != sorted(residuals):
-                raise ValueError(f"residuals for length {length} are not sorted")
+            _check_residuals(residuals, f"length {length}")
+        seen: set[tuple[int, GroupCode]] = set()
+        for cell in self.group_cells:
+            where = f"length {cell.length}, group {cell.group!r}"
+            _check_residuals(cell.residuals, where)
+            if (cell.length, cell.group) in seen:
+                raise ValueError(f"two interval cells for {where}")
+            seen.add((cell.length, cell.group))
+            if self.min_cell_size is None or cell.size < self.min_cell_size:
+                raise ValueError(f"the interval cell for {where} is below min_cell_size")
         return self
 
 
@@ -160,7 +203,28 @@ class ModelCard(BaseModel):
         for name in ("grade_range_by_position", "grade_mean_by_position"):
             if len(getattr(self, name)) != self.max_history:
                 raise ValueError(f"{name} must have max_history ({self.max_history}) entries")
+        interval = self.interval
+        if self.format_version < 3 and (interval.group_cells or interval.min_cell_size):
+            raise ValueError("interval cells by group need format_version 3")
+        if self.format_version >= 3 and interval.min_cell_size is None:
+            raise ValueError("a format 3 card's interval needs min_cell_size")
+        codes: list[Any] = list(self.group.codes)
+        for cell in interval.group_cells:
+            if cell.group not in codes or not 1 <= cell.length <= self.max_history:
+                raise ValueError(
+                    f"interval cell (length {cell.length}, group {cell.group!r}) is not a "
+                    "history length and group code of this card"
+                )
         return self
+
+    def public_json(self) -> dict[str, Any]:
+        """The card as `GET /model` shows it: as written, so a format 2 card shows no
+        format 3 fields."""
+        shown = self.model_dump(mode="json")
+        if self.format_version < 3:
+            for name in ("min_cell_size", "group_cells"):
+                shown["interval"].pop(name)
+        return shown
 
     @property
     def scale(self) -> tuple[float, float]:
@@ -175,10 +239,11 @@ class ModelCard(BaseModel):
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ValueError(f"cannot read model card {path}: {error}") from error
         version = raw.get("format_version") if isinstance(raw, dict) else None
-        if version != FORMAT_VERSION:
+        if version not in READABLE_FORMATS:
+            readable = " or ".join(map(str, READABLE_FORMATS))
             raise ValueError(
                 f"model card {path} has format_version {version!r}; "
-                f"this service reads format_version {FORMAT_VERSION}"
+                f"this service reads format_version {readable}"
             )
         try:
             return cls.model_validate(raw)

@@ -68,7 +68,7 @@ class Predictor:
             code: index for index, code in enumerate(codes)
         }
         # Serialised once: GET /model answers with it as is.
-        self.card_json = card.model_dump(mode="json")
+        self.card_json = card.public_json()
         self.forecast_coalescer: ForwardCoalescer[Forecast] = ForwardCoalescer(self.forecast_batch)
         self.risk = RiskModel.from_card(card)
         self.explainer = Explainer.from_card(self.run_module, card)

@@ -24,7 +24,12 @@ symmetric 90% interval).
 
 The residuals were taken against the clamped prediction (the served column 0), so that is the
 `p` to pass. A length without residuals borrows the pooled residuals of every length, the
-fallback `training/calibrate.py` uses for the interval's half-width.
+fallback `training/model/calibrate.py` uses for the interval's half-width.
+
+The residuals are those of the student's cell, the one the interval was calibrated on
+(#27): the (history length, group) cell when the card has it as its own
+(`interval.group_cells`), else the length's residuals pooled over every group, which is also
+what a student without a known group gets.
 """
 
 from __future__ import annotations
@@ -42,8 +47,13 @@ class RiskModel:
     """P(next grade < cut-off) per student; built once from the card, then pure arithmetic."""
 
     def __init__(
-        self, residuals_by_length: Mapping[int, Sequence[float]], scale: tuple[float, float]
+        self,
+        residuals_by_length: Mapping[int, Sequence[float]],
+        scale: tuple[float, float],
+        residuals_by_cell: Mapping[tuple[int, int], Sequence[float]] | None = None,
     ) -> None:
+        """`residuals_by_cell`: (history length, group index) -> that cell's residuals, for
+        the cells that are their own; any other student reads its length's."""
         low, high = scale
         if not low < high:
             raise ValueError(f"grade scale {scale} is empty")
@@ -60,22 +70,41 @@ class RiskModel:
             raise ValueError("the residuals must be finite, and at least one length must have some")
         self.pooled = pooled
         self.residuals_by_length = {length: r or pooled for length, r in by_length.items()}
+        by_cell = {
+            (int(length), int(group)): sorted(map(float, residuals))
+            for (length, group), residuals in (residuals_by_cell or {}).items()
+        }
+        if not all(
+            residuals and all(map(math.isfinite, residuals)) for residuals in by_cell.values()
+        ):
+            raise ValueError("a group cell's residuals must be finite and not empty")
+        self.residuals_by_cell = by_cell
 
     @classmethod
     def from_card(cls, card: ModelCard) -> RiskModel:
-        return cls(card.interval.residuals_by_length, card.scale)
+        position = {code: index for index, code in enumerate(card.group.codes)}
+        cells = {
+            (cell.length, position[cell.group]): cell.residuals
+            for cell in card.interval.group_cells
+        }
+        return cls(card.interval.residuals_by_length, card.scale, cells)
 
-    def residuals_for(self, length: int) -> list[float]:
-        return self.residuals_by_length.get(length, self.pooled)
+    def residuals_for(self, length: int, group_index: int = -1) -> list[float]:
+        """The cell's own residuals, else the length's pooled (an unknown group's index, -1
+        or any index that is no cell, falls back too)."""
+        cell = self.residuals_by_cell.get((length, group_index))
+        return cell if cell is not None else self.residuals_by_length.get(length, self.pooled)
 
     def probability_below(
         self,
         predicted: Sequence[float],
         lengths: Sequence[int],
         cutoff: float | Sequence[float],
+        group_indexes: Sequence[int] | None = None,
     ) -> list[float]:
         """P(Y < cut-off) per student. `predicted` is the served prediction column unrounded
-        (clamped, as the residuals were taken); `cutoff` is one value for all or one each.
+        (clamped, as the residuals were taken); `cutoff` is one value for all or one each;
+        `group_indexes` as the module takes them (None: every student without a group).
 
         Two bisections per student on a list of at most 1000: for one student far cheaper than
         building tensors for `torch.searchsorted`, and about as fast for a batch of 1000.
@@ -83,20 +112,27 @@ class RiskModel:
         cutoffs = (
             [float(cutoff)] * len(predicted) if isinstance(cutoff, int | float) else list(cutoff)
         )
-        if not len(predicted) == len(lengths) == len(cutoffs):
-            raise ValueError("predicted, lengths and cutoffs must have one entry per student")
+        groups = [-1] * len(predicted) if group_indexes is None else group_indexes
+        if not len(predicted) == len(lengths) == len(cutoffs) == len(groups):
+            raise ValueError(
+                "predicted, lengths, cutoffs and group indexes must have one entry per student"
+            )
         if any(map(math.isnan, cutoffs)):
             raise ValueError("a cut-off is NaN")
         low, high = self.low, self.high
-        residuals_for = self.residuals_for
+        # `residuals_for`, inlined: a method call per student is a measurable share of a
+        # batch's risk; a cell, when it is one, is never empty.
+        by_cell, by_length, pooled = self.residuals_by_cell, self.residuals_by_length, self.pooled
         answers: list[float] = []
-        for prediction, length, limit in zip(predicted, lengths, cutoffs, strict=True):
+        for prediction, length, limit, group in zip(
+            predicted, lengths, cutoffs, groups, strict=True
+        ):
             if limit <= low:
                 answers.append(0.0)
             elif limit > high:
                 answers.append(1.0)
             else:
-                residuals = residuals_for(length)
+                residuals = by_cell.get((length, group)) or by_length.get(length, pooled)
                 # `limit - prediction` is monotone in `limit` in floating point too, so the
                 # answer stays monotone even where the subtraction rounds.
                 gap = limit - prediction

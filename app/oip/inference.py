@@ -84,7 +84,9 @@ async def infer_work(call: Call) -> Response:
         raw = [forecast.raw for forecast in forecasts]
         columns[RISK_OUTPUT] = [
             round(probability, RISK_DECIMALS)
-            for probability in predictor.risk.probability_below(raw, lengths, cutoff)
+            for probability in predictor.risk.probability_below(
+                raw, lengths, cutoff, predictor.group_indexes(students.colleges)
+            )
         ]
     if students.student_ids is not None:
         columns[FORECAST_ID_OUTPUT] = await record(call, students, forecasts, columns, cutoff)

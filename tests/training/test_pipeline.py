@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import torch
 
-from app.model.card import ModelCard
+from app.model.card import GoldenExample, ModelCard
 from app.model.predictor import load_predictor
 from tests.training.synthetic import (
     FAST,
@@ -83,6 +83,7 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
         "training mean",
         "linear regression",
         "linear regression + group",
+        "gradient boosting + group",
         "notebook RNN",
         "project RNN",
     }
@@ -108,8 +109,25 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
                 output, torch.tensor(expected, dtype=torch.float64), atol=1e-12, rtol=0
             )
             assert example.low <= example.predicted_cgpa <= example.high
-            widths = card.interval.half_width_by_length
-            assert example.high - example.low <= 2 * widths[len(example.grades)] + 1e-5
+            assert example.high - example.low <= 2 * half_width(card, example) + 1e-5
+    # Format 3: the cells that are their own have at least the floor's residuals; every
+    # other cell with any is listed as pooled in the metrics.
+    assert card.format_version == 3 and card.interval.min_cell_size == 21
+    assert all(cell.size >= 21 for cell in card.interval.group_cells)
+    pooled = card.metrics["final_fit"]["pooled_cells"]
+    assert all(cell["size"] < 21 for cell in pooled)
+    own = {(cell.length, cell.group) for cell in card.interval.group_cells}
+    assert own.isdisjoint((cell["length"], cell["group"]) for cell in pooled)
+    assert len(own) + len(pooled) == 4 * 3  # every (length, college) of the file
+
+
+def half_width(card: ModelCard, example: GoldenExample) -> float:
+    """The half-width the card gives this example: its own cell's, else its length's."""
+    length = len(example.grades)
+    for cell in card.interval.group_cells:
+        if (cell.length, cell.group) == (length, example.college_code):
+            return cell.half_width
+    return card.interval.half_width_by_length[length]
 
 
 def test_same_data_and_seed_give_byte_identical_checkpoints(
@@ -258,6 +276,30 @@ def test_evaluate_writes_every_file_with_finite_numbers(
     assert "interval coverage" in terminal and "0.87-0.93 target" in terminal
     assert "<= 0.15" not in terminal
     assert_ties_are_told_from_losses(report)
+    assert_coverage_by_group_is_reported(report, terminal)
+
+
+def assert_coverage_by_group_is_reported(report: dict[str, Any], terminal: str) -> None:
+    """#27: coverage by group and by (group, length), before and after, with the mean
+    width; the rows add up to the per-length table's."""
+    section = report["group_coverage"]
+    assert section["min_cell_size"] == 21 and section["label"] == "College Code"
+    lengths = report["project_by_history_length"]
+    assert section["predictions"] == sum(scores["predictions"] for scores in lengths.values())
+    assert set(section["by_group"]) == {"115", "116", "165"}
+    for name, cells in section["by_group_and_length"].items():
+        assert set(cells) == {"1", "2", "3", "4"}, name
+        for cell in cells.values():
+            assert 0 <= cell["own_in_fits"] <= cell["fits"] == 2
+            assert 0 <= cell["after"]["coverage"] <= 1 and cell["before"]["mean_width"] > 0
+    overall = section["overall"]["after"]["coverage"]
+    assert overall == pytest.approx(
+        sum(s["coverage_pooled"] * s["predictions"] for s in lengths.values())
+        / section["predictions"]
+    )
+    assert set(section["brier_by_group"]) == {"overall", "115", "116", "165"}
+    assert len(section["targets"]) == 5
+    assert "coverage by group: 90% interval by College Code" in terminal
 
 
 def assert_ties_are_told_from_losses(report: dict[str, Any]) -> None:

@@ -15,7 +15,10 @@
   --grade-column gpa --group-column programme --scale 0:4`.
 
 Every shape has the same kind of signal: a student's level, a group effect that changes
-from term to term, a trend and noise, clipped to the scale. Nothing here is real data.
+from term to term, a trend and noise, clipped to the scale. With `--group-noise`
+(period-grades and long-export) the noise's size differs by group too (`SCHOOL_NOISE`,
+`PROGRAMME_NOISE`): the case where one interval per history length covers some groups too
+little and others too much (#27). Nothing here is real data.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ import numpy as np
 WIDE_COLLEGES = {115: -0.3, 116: 0.0, 165: 0.4, 241: 0.15}
 SCHOOLS = {"GP": 0.0, "MS": -0.8}
 PROGRAMMES = {"CSE": 0.1, "EEE": 0.0, "ME": -0.15, "CIV": -0.05, "BBA": 0.2, "ARCH": -0.25}
+# With --group-noise: each group's noise as a multiple of the common one.
+SCHOOL_NOISE = {"GP": 0.85, "MS": 1.8}
+PROGRAMME_NOISE = {"CSE": 0.6, "EEE": 1.0, "ME": 1.5, "CIV": 0.8, "BBA": 1.25, "ARCH": 2.0}
 
 
 def _ordinal(number: int) -> str:
@@ -56,7 +62,7 @@ def wide_lines(students: int, terms: int = 5, seed: int = 0) -> list[str]:
     return lines
 
 
-def period_grades_lines(students: int, seed: int = 0) -> list[str]:
+def period_grades_lines(students: int, seed: int = 0, group_noise: bool = False) -> list[str]:
     """The UCI student-performance layout on 0-20 (see the module docstring)."""
     rng = np.random.default_rng(seed)
     header = "school;sex;age;studytime;failures;absences;G1;G2;G3"
@@ -65,9 +71,10 @@ def period_grades_lines(students: int, seed: int = 0) -> list[str]:
         school = "GP" if rng.random() < 0.88 else "MS"
         failures = int(rng.choice([0, 0, 0, 0, 0, 1, 1, 2, 3]))
         level = rng.normal(11.5, 2.8) - 1.2 * failures + SCHOOLS[school]
-        first = level + rng.normal(0, 1.3)
-        second = 0.55 * first + 0.45 * level + rng.normal(0.2, 1.0)
-        third = 0.75 * second + 0.25 * level + rng.normal(0.3, 0.9) + 0.3 * SCHOOLS[school]
+        noise = SCHOOL_NOISE[school] if group_noise else 1.0
+        first = level + rng.normal(0, 1.3 * noise)
+        second = 0.55 * first + 0.45 * level + rng.normal(0.2, 1.0 * noise)
+        third = 0.75 * second + 0.25 * level + rng.normal(0.3, 0.9 * noise) + 0.3 * SCHOOLS[school]
         grades = np.clip(np.round([first, second, third]), 0, 20).astype(int)
         if rng.random() < 0.08:  # left before the final exam: graded 0, like the real set
             grades[2] = 0
@@ -91,7 +98,9 @@ def period_grades_lines(students: int, seed: int = 0) -> list[str]:
     return lines
 
 
-def long_export_lines(students: int, terms: int = 8, seed: int = 0) -> list[str]:
+def long_export_lines(
+    students: int, terms: int = 8, seed: int = 0, group_noise: bool = False
+) -> list[str]:
     """One row per student and term on 0-4 (see the module docstring)."""
     rng = np.random.default_rng(seed)
     programmes = list(PROGRAMMES)
@@ -100,7 +109,8 @@ def long_export_lines(students: int, terms: int = 8, seed: int = 0) -> list[str]
         programme = programmes[int(rng.integers(len(programmes)))]
         start_year = 2020 if rng.random() < 0.7 else 2021
         count = terms if rng.random() < 0.75 else int(rng.integers(1, terms))
-        grades = _series(rng, count, level=rng.normal(3.0, 0.45), spread=0.22, low=0, high=4)
+        spread = 0.22 * (PROGRAMME_NOISE[programme] if group_noise else 1.0)
+        grades = _series(rng, count, level=rng.normal(3.0, 0.45), spread=spread, low=0, high=4)
         grades += PROGRAMMES[programme] * (0.5 + np.arange(count) / max(terms - 1, 1))
         skipped = int(rng.integers(1, count)) if count > 2 and rng.random() < 0.04 else None
         for position, grade in enumerate(np.clip(grades, 0, 4)):
@@ -128,9 +138,11 @@ def _series(
 
 SHAPES = {
     "wide": lambda arguments: wide_lines(arguments.students, arguments.terms, arguments.seed),
-    "period-grades": lambda arguments: period_grades_lines(arguments.students, arguments.seed),
+    "period-grades": lambda arguments: period_grades_lines(
+        arguments.students, arguments.seed, arguments.group_noise
+    ),
     "long-export": lambda arguments: long_export_lines(
-        arguments.students, arguments.terms, arguments.seed
+        arguments.students, arguments.terms, arguments.seed, arguments.group_noise
     ),
 }
 
@@ -151,6 +163,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=400)
     parser.add_argument("--terms", type=int, default=8, help="wide and long-export (default: 8)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--group-noise",
+        action="store_true",
+        help="period-grades and long-export: noise of a different size in each group",
+    )
     arguments = parser.parse_args(argv)
     write_lines(arguments.out, SHAPES[arguments.shape](arguments))
 

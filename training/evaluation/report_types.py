@@ -143,9 +143,53 @@ class FairnessSection(TypedDict):
     differences: list[str]
 
 
+class CoverageFigures(TypedDict):
+    """An interval's coverage with its standard error, and its mean width."""
+
+    coverage: float
+    standard_error: float | None  # None for fewer than 2 rows a repeat
+    mean_width: float
+
+
+class CellCoverage(TypedDict):
+    """One (group, history length): before and after calibration by group, and in how many
+    of the fits the cell was its own (the others fell back to the pooled)."""
+
+    n: int
+    before: CoverageFigures
+    after: CoverageFigures
+    own_in_fits: int
+    fits: int
+    mean_held_out: float  # the cell's held-out residuals per fit
+
+
+class GroupBrier(TypedDict):
+    cutoff: float
+    n: int
+    before: float
+    after: float
+    difference_standard_error: float | None  # None for fewer than 2 students
+
+
+class GroupCoverageSection(TypedDict):
+    """training/evaluation/group_coverage.py: the interval by group, before and after."""
+
+    label: str
+    level: float
+    min_cell_size: int
+    predictions: int
+    repeats: int
+    overall: dict[str, CoverageFigures]  # "before", "after"
+    by_group: dict[str, dict[str, CoverageFigures]]  # group -> "before"/"after"
+    by_group_and_length: dict[str, dict[int, CellCoverage]]
+    brier_by_group: dict[str, GroupBrier]  # "overall" and each group
+    targets: list[str]
+
+
 class AdviceSections(TypedDict):
     risk_calibration: RiskSection
     fairness: FairnessSection
+    group_coverage: NotRequired[GroupCoverageSection]
 
 
 class EvaluationReport(TypedDict):
@@ -165,4 +209,5 @@ class EvaluationReport(TypedDict):
     project_by_history_length: dict[int, LengthSummary]
     risk_calibration: NotRequired[RiskSection]
     fairness: NotRequired[FairnessSection]
+    group_coverage: NotRequired[GroupCoverageSection]
     seconds: NotRequired[float]

@@ -43,3 +43,10 @@ class SplitResult:
     residuals_by_length: dict[int, list[float]] = field(default_factory=dict)
     # The network's share against the per-length regression (training/model/blend.py).
     network_share_by_length: dict[int, float] = field(default_factory=dict)
+    # Mondrian calibration (#27): each prefix row's group index (-1: none), the interval
+    # those rows would get from the per-length (pooled) half-widths alone, the cells that
+    # were their own with their residuals, and every cell's held-out count.
+    prefix_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    prefix_pooled_interval: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    residuals_by_cell: dict[tuple[int, int], list[float]] = field(default_factory=dict)
+    size_by_cell: dict[tuple[int, int], int] = field(default_factory=dict)

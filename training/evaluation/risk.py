@@ -2,7 +2,8 @@
 
 The service answers P(next grade < c) with `app.model.risk.RiskModel`, built from the card's
 signed out-of-fold residuals. Here every fold's project model gets that same `RiskModel`,
-built from the residuals its own card would have carried (`SplitResult.residuals_by_length`),
+built from the residuals its own card would have carried (`SplitResult.residuals_by_length`
+and, for the cells calibrated by group, `residuals_by_cell`),
 and the fold's served predictions, so the evaluation scores exactly what the service serves:
 one model for every cut-off. The bar is what a careful analyst would fit instead: a logistic
 regression per cut-off on the features of "linear regression + group" (the grades and the
@@ -45,6 +46,8 @@ class SplitRisk:
     below: np.ndarray  # bool [cutoffs, N]: the next grade really was below the cut-off
     ours: np.ndarray  # [cutoffs, N] RiskModel.probability_below
     logistic: np.ndarray  # [cutoffs, N]
+    # The same from the per-length residuals alone (before calibration by group, #27).
+    ours_pooled: np.ndarray  # [cutoffs, N]
 
 
 def default_cutoffs(table: StudentTable, history: int) -> list[float]:
@@ -109,14 +112,17 @@ def split_risk(
         raise ValueError("the split's test rows are not the ones it was scored on")
     if not result.residuals_by_length:
         raise ValueError("the split result carries no calibration residuals")
-    risk = RiskModel(result.residuals_by_length, table.scale)
+    risk = RiskModel(result.residuals_by_length, table.scale, result.residuals_by_cell)
+    pooled = RiskModel(result.residuals_by_length, table.scale)
     predicted = result.predictions[PROJECT_MODEL].tolist()
     lengths = test_final.lengths.tolist()
+    groups = test_final.group_indexes.tolist()
     return SplitRisk(
         cutoffs=list(cutoffs),
         student_ids=test_final.student_ids.copy(),
         below=result.targets[None, :] < np.array(cutoffs)[:, None],
-        ours=np.array([risk.probability_below(predicted, lengths, c) for c in cutoffs]),
+        ours=np.array([risk.probability_below(predicted, lengths, c, groups) for c in cutoffs]),
+        ours_pooled=np.array([pooled.probability_below(predicted, lengths, c) for c in cutoffs]),
         logistic=np.array(
             [logistic_probability_below(train_final, test_final, c) for c in cutoffs]
         ),

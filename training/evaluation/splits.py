@@ -20,11 +20,13 @@ import time
 from collections.abc import Iterator
 
 import numpy as np
+import torch
 from sklearn.model_selection import RepeatedKFold, train_test_split
 
 from training.config import TrainingConfig
 from training.data import (
     DataError,
+    Samples,
     StudentTable,
     complete_student_ids,
     final_samples,
@@ -34,6 +36,7 @@ from training.evaluation.baselines import BASELINES, linear_regression_per_lengt
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.model.blend import network_share_by_length
 from training.model.fit import predict, train_project_model
+from training.model.network import GradeSequenceNet
 
 
 def evaluate_split(
@@ -58,6 +61,7 @@ def evaluate_split(
     predictions[PROJECT_MODEL] = outputs[:, 0]
     test_prefixes = prefix_samples(table, sorted(test_ids), max_history)
     train_prefixes = prefix_samples(table, train_ids, max_history)
+    pooled_outputs = _with_pooled_interval(fit.network, test_prefixes)
     return SplitResult(
         targets=test_final.targets.astype(np.float64),
         predictions=predictions,
@@ -70,7 +74,24 @@ def evaluate_split(
         half_width_by_length=calibration.half_width_by_length,
         residuals_by_length=calibration.residuals_by_length,
         network_share_by_length=network_share_by_length(fit.network),
+        prefix_groups=test_prefixes.group_indexes.copy(),
+        prefix_pooled_interval=pooled_outputs[:, 1:],
+        residuals_by_cell={key: cell.residuals for key, cell in calibration.cells.items()},
+        size_by_cell=dict(calibration.size_by_cell),
     )
+
+
+def _with_pooled_interval(network: GradeSequenceNet, samples: Samples) -> np.ndarray:
+    """The network's outputs with every group given its length's pooled half-width (the
+    unknown slot's row): the interval before calibration by group, for the fairness table."""
+    table = network.half_width_by_slot_and_length
+    mondrian = table.clone()
+    with torch.no_grad():
+        table.copy_(mondrian[-1:].expand_as(table))
+        try:
+            return predict(network, samples)
+        finally:
+            table.copy_(mondrian)
 
 
 def seed_split_ids(table: StudentTable) -> list[int]:

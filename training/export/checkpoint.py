@@ -22,6 +22,7 @@ from app.model.card import (
     GradeRange,
     GradeScale,
     GroupSpec,
+    IntervalCell,
     IntervalSpec,
     ModelCard,
     sha256_hex,
@@ -173,6 +174,17 @@ def export(
             half_width_by_length=calibration.half_width_by_length,
             calibration_size=calibration.calibration_size,
             residuals_by_length=calibration.residuals_by_length,
+            min_cell_size=calibration.min_cell_size,
+            group_cells=[
+                IntervalCell(
+                    length=length,
+                    group=group.codes[index],
+                    size=cell.size,
+                    half_width=cell.half_width,
+                    residuals=cell.residuals,
+                )
+                for (length, index), cell in sorted(calibration.cells.items())
+            ],
         ),
         metrics=metrics,
         golden_examples=golden,

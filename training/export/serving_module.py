@@ -33,9 +33,12 @@ grade x standardised; l is a student's history length.
 4. Layout (`batch_last_layout`). Activations are [rows, batch], so each gate of each step is
    a contiguous block of rows. Everything that depends on the inputs alone is one matrix
    product of the [groups + grades, batch] input: every step's input-side gates, and per
-   length the linear prediction with the interval's half-width (which depends on l only)
-   subtracted and added. The student's three rows are gathered by length, then clamped, the
-   order `GradeSequenceNet.forward` uses too.
+   length the linear prediction with the interval's half-width subtracted and added. The
+   half-width depends on l and the group (training/model/calibrate.py), so it folds as
+   rewrite 3 folds the group offsets: the unknown group's (the pooled) joins the bias, and a
+   group's column adds its difference from it (zero where its cell is not its own). The
+   student's three rows are gathered by length, then clamped, the order
+   `GradeSequenceNet.forward` uses too.
 5. tanh as a sigmoid (tanh is dearer per element than a sigmoid; docs/performance.md). As
    tanh(a) = 2 sigmoid(2a) - 1, the state carried is g = (h + 1) / 2. With h = 2g - 1:
    U h + b = 2U g + (b - U 1), so hidden weights double and their row sums move into the
@@ -88,7 +91,7 @@ class CompactGradePredictor(nn.Module):
         super().__init__()
         with torch.no_grad():
             tables = fold_ensemble(trained)
-            layout = batch_last_layout(tables, trained.half_width_by_length)
+            layout = batch_last_layout(tables, trained.half_width_by_slot_and_length)
         for name, value in layout.items():
             self.register_buffer(name, value.contiguous())
         self.max_history: int = trained.max_history
@@ -151,7 +154,9 @@ def compact_module(trained: GradeSequenceNet) -> torch.jit.ScriptModule:
     return torch.jit.script(CompactGradePredictor(trained).eval())
 
 
-def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -> dict[str, Tensor]:
+def batch_last_layout(
+    tables: dict[str, Tensor], half_width_by_slot_and_length: Tensor
+) -> dict[str, Tensor]:
     """Rewrites 4-5 of the module docstring: `fold_ensemble`'s tables as the serving
     module's buffers. W = hidden width, K = longest history, C = known groups.
 
@@ -191,14 +196,20 @@ def batch_last_layout(tables: dict[str, Tensor], half_width_by_length: Tensor) -
     head, share = tables["head"], tables["correction_share"]
     signs = torch.tensor(INTERVAL_SIGNS, dtype=dtype)
     # Row (length, k): the linear path for that length, plus the interval's sign k times
-    # its half-width, minus that length's head @ 1 (the head reads g, not h).
+    # its half-width, minus that length's head @ 1 (the head reads g, not h). The unknown
+    # slot's half-width (the last row) is the bias; a group's column adds its difference.
+    half_width = half_width_by_slot_and_length.to(dtype)  # [groups + 1, history]
+    unknown_half_width = half_width[-1]
+    group_half_width = (half_width[:groups] - unknown_half_width).t()  # [history, groups]
     linear = torch.zeros(history, 3, groups + history, dtype=dtype)
     linear[:, :, :groups] = tables["group_offset_differences"].t().unsqueeze(1)
+    linear[:, :, :groups] += group_half_width.unsqueeze(1) * signs.view(1, 3, 1)
     linear[:, :, groups:] = tables["linear_weight"].t().unsqueeze(1)
     rows.append(linear.reshape(3 * history, groups + history))
     offsets = tables["unknown_offsets"] - share * head.sum()
-    half_width = half_width_by_length.to(dtype)
-    biases.append((offsets.unsqueeze(1) + half_width.unsqueeze(1) * signs).reshape(3 * history))
+    biases.append(
+        (offsets.unsqueeze(1) + unknown_half_width.unsqueeze(1) * signs).reshape(3 * history)
+    )
 
     # Row (length, k) of the head reads the state after step `length`, scaled by the
     # correction's share at that length (training/model/blend.py).

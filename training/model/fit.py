@@ -41,6 +41,7 @@ class FitResult:
     # length of each.
     calibration_residuals: np.ndarray
     calibration_lengths: np.ndarray
+    calibration_groups: np.ndarray  # each residual's group index (-1: none given)
     stopped_epochs: list[int]  # best epoch of each member (0: the start was never beaten)
     seconds: float
 
@@ -67,11 +68,16 @@ def train_project_model(
         samples, len(table.groups), max_history, config, scale=table.scale, progress=progress
     )
     calibration = calibrate(
-        fit.calibration_residuals, fit.calibration_lengths, max_history, config.interval_level
+        fit.calibration_residuals,
+        fit.calibration_lengths,
+        max_history,
+        config.interval_level,
+        fit.calibration_groups,
+        config.min_cell_size,
     )
-    widths = [calibration.half_width_by_length[length] for length in range(1, max_history + 1)]
+    widths = calibration.half_width_table(len(table.groups), max_history)
     with torch.no_grad():
-        fit.network.half_width_by_length.copy_(torch.tensor(widths))
+        fit.network.half_width_by_slot_and_length.copy_(torch.from_numpy(widths))
     return fit, calibration
 
 
@@ -173,6 +179,7 @@ def fit_network(
         network=network,
         calibration_residuals=validation.residuals(network, samples.targets),
         calibration_lengths=samples.lengths.copy(),
+        calibration_groups=samples.group_indexes.copy(),
         stopped_epochs=best_epoch,
         seconds=time.perf_counter() - started,
     )

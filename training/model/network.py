@@ -8,9 +8,9 @@ misses; after training, `training.model.blend` scales it per history length
 (`correction_share_by_length`), to zero where plain linear regression does as well.
 Ensemble members are stacked along a leading dimension and run as batched matrix products,
 so the whole ensemble costs one pass with no Python loop over members or over the batch.
-Standardisation, the interval half-widths and the clamping to the grade scale all live
-inside the module: the service passes raw grades and group indexes (the position of a code in
-the card's `group.codes`, -1 for none or unknown).
+Standardisation, the interval half-widths (per group and history length) and the clamping
+to the grade scale all live inside the module: the service passes raw grades and group
+indexes (the position of a code in the card's `group.codes`, -1 for none or unknown).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class GradeSequenceNet(nn.Module):
     # The buffers registered in __init__, declared so a type checker reads them as tensors.
     grade_mean: Tensor
     grade_std: Tensor
-    half_width_by_length: Tensor
+    half_width_by_slot_and_length: Tensor
     correction_share_by_length: Tensor
 
     def __init__(
@@ -59,8 +59,12 @@ class GradeSequenceNet(nn.Module):
         self.predict_change: bool = config.predict_change
         self.register_buffer("grade_mean", torch.tensor(grade_mean, dtype=torch.float32))
         self.register_buffer("grade_std", torch.tensor(grade_std, dtype=torch.float32))
-        # Filled in by calibration after training; index = history length - 1.
-        self.register_buffer("half_width_by_length", torch.zeros(max_history))
+        # Filled in by calibration after training: [group slot, history length - 1]. The
+        # unknown slot's row is the per-length (pooled) half-width; a group's row differs from
+        # it only in the cells calibrated on their own (training/model/calibrate.py).
+        self.register_buffer(
+            "half_width_by_slot_and_length", torch.zeros(self.shape.slots, max_history)
+        )
         # Set by `training.model.blend` after training (1 until then): per history length, the
         # share of the recurrent correction kept once the linear regression is mixed in.
         self.register_buffer("correction_share_by_length", torch.ones(max_history))
@@ -198,7 +202,7 @@ class GradeSequenceNet(nn.Module):
         scaled = self.member_predictions(*rows).mean(0)
         predicted = scaled * self.grade_std + self.grade_mean
         # The interval is centred on the unclamped prediction; all three are clamped after.
-        half_width = self.half_width_by_length[lengths - 1]
+        half_width = self.half_width_by_slot_and_length[slots, lengths - 1]
         output = torch.stack([predicted, predicted - half_width, predicted + half_width], 1)
         return output.clamp(self.grade_floor, self.grade_ceiling)
 

@@ -69,12 +69,13 @@ class NetworkShape:
         }
 
     def buffers(self) -> dict[str, tuple[int, ...]]:
-        """The fixed tensors: standardisation, and per length the interval and the share."""
+        """The fixed tensors: standardisation, the interval per group slot and length, and
+        the share per length."""
         t = self.max_history
         return {
             "grade_mean": (),
             "grade_std": (),
-            "half_width_by_length": (t,),
+            "half_width_by_slot_and_length": (self.slots, t),
             "correction_share_by_length": (t,),
         }
 

@@ -26,12 +26,15 @@ def write_plots(
     report: EvaluationReport,
     report_dir: Path,
 ) -> None:
-    plot_predicted_vs_actual(first_repeat, report_dir / PREDICTED_VS_ACTUAL)
+    plot_predicted_vs_actual(
+        first_repeat, report_dir / PREDICTED_VS_ACTUAL, report["interval"]["level"]
+    )
     plot_error_by_model(fold_scores, report, report_dir / ERROR_BY_MODEL)
     plot_coverage_by_length(report, report_dir / COVERAGE_BY_LENGTH)
 
 
-def plot_predicted_vs_actual(results: list[SplitResult], path: Path) -> None:
+def plot_predicted_vs_actual(results: list[SplitResult], path: Path, level: float) -> None:
+    """`level`: the interval's (the card's `interval.level`), for the axis label."""
     targets = np.concatenate([r.targets for r in results])
     predicted = np.concatenate([r.predictions[PROJECT_MODEL] for r in results])
     interval = np.concatenate([r.interval for r in results])
@@ -53,7 +56,7 @@ def plot_predicted_vs_actual(results: list[SplitResult], path: Path) -> None:
     high = float(max(targets.max(), predicted.max()))
     axes.plot([low, high], [low, high], color="grey", linestyle="--", linewidth=1)
     axes.set_xlabel("actual next-term grade")
-    axes.set_ylabel("predicted (90% interval)")
+    axes.set_ylabel(f"predicted ({level * 100:g}% interval)")
     axes.set_title(f"{PROJECT_MODEL}: cross-validated predictions")
     axes.legend()
     figure.tight_layout()

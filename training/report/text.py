@@ -13,6 +13,7 @@ from training.evaluation.baselines import GROUP_BASELINE
 from training.evaluation.report_types import EvaluationReport, MeanStd, PairedComparison
 from training.evaluation.results import MODEL_NAMES, PROJECT_MODEL
 from training.report.advice_text import advice_lines, advice_markdown, risk_verdicts
+from training.report.coverage_text import coverage_lines, coverage_markdown
 
 COVERAGE_TARGET = (0.87, 0.93)
 # MSEs this close (relative) are one model scored twice: where the fitted model is the
@@ -28,7 +29,7 @@ def json_text(report: EvaluationReport) -> str:
 def shown(name: str, report: EvaluationReport) -> str:
     """A model's name as the report shows it: "group" in the data's own words."""
     label = report["data"]["group_label"]
-    return name.replace(GROUP_BASELINE, f"linear regression + {label}")
+    return name.replace(" + group", f" + {label}")
 
 
 def terminal_table(report: EvaluationReport) -> str:
@@ -72,6 +73,7 @@ def terminal_table(report: EvaluationReport) -> str:
             f"network share {scores['network_share']['mean']:.2f} (n={scores['predictions']})"
         )
     lines.extend(advice_lines(report))
+    lines.extend(coverage_lines(report))
     lines.extend(verdicts(report))
     return "\n".join(lines)
 
@@ -183,6 +185,7 @@ def markdown(report: EvaluationReport, table_text: str) -> str:
             *length_rows,
             "",
             *advice_markdown(report),
+            *coverage_markdown(report),
             "## Terminal output",
             "",
             "```",

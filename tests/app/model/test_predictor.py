@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from app.model.card import FORMAT_VERSION, ModelCard, sha256_of_file
+from app.model.card import FORMAT_VERSION, READABLE_FORMATS, ModelCard, sha256_of_file
 from app.model.predictor import (
     MODULE_ROWS,
     VECTOR_UNUSUAL_ROWS,
@@ -33,7 +33,8 @@ def rewrite_card(model_path: Path, **changes: object) -> None:
 def test_committed_checkpoint_loads_and_reproduces_its_golden_examples() -> None:
     predictor = load_predictor(MODEL_PATH)
     card = predictor.card
-    assert card.format_version == FORMAT_VERSION == 2
+    # The committed model may be a format 2 card (written before #27) or a format 3 one.
+    assert card.format_version in READABLE_FORMATS and FORMAT_VERSION == 3
     assert card.min_history == 1
     assert card.max_history >= 4 and card.term_count == card.max_history + 1
     assert card.scale == (0.0, 10.0)
@@ -158,6 +159,8 @@ def test_format_1_card_is_refused_not_guessed_at(model_copy: Path) -> None:
 
 def card_with(**changes: object) -> dict:
     card = json.loads(MODEL_PATH.with_suffix(".json").read_text())
+    if "group" in changes and "group_cells" in card["interval"]:
+        card["interval"]["group_cells"] = []  # cells of the committed codes: not of these
     card.update(changes)
     return card
 
@@ -176,6 +179,101 @@ def card_with(**changes: object) -> dict:
 def test_card_fields_are_validated(changes: dict, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         ModelCard.model_validate(card_with(**changes))
+
+
+def interval_with(**changes: object) -> dict:
+    """The committed card's interval (format 2 or 3) without the format 3 fields, changed."""
+    interval = card_with()["interval"]
+    for name in ("min_cell_size", "group_cells"):
+        interval.pop(name, None)
+    interval.update(changes)
+    return interval
+
+
+def a_cell(**changes: object) -> dict:
+    cell = {"length": 4, "group": 241, "size": 26, "half_width": 1.1, "residuals": [-1.0, 0.5]}
+    cell.update(changes)
+    return cell
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        (
+            {
+                "format_version": 2,
+                "interval": interval_with(min_cell_size=21, group_cells=[a_cell()]),
+            },
+            "need format_version 3",
+        ),
+        ({"format_version": 3, "interval": interval_with()}, "needs min_cell_size"),
+        (
+            {
+                "format_version": 3,
+                "interval": interval_with(min_cell_size=21, group_cells=[a_cell(group=999)]),
+            },
+            "not a history length and group code",
+        ),
+        (
+            {
+                "format_version": 3,
+                "interval": interval_with(min_cell_size=21, group_cells=[a_cell(length=9)]),
+            },
+            "not a history length and group code",
+        ),
+        (
+            {
+                "format_version": 3,
+                "interval": interval_with(min_cell_size=30, group_cells=[a_cell()]),
+            },
+            "below min_cell_size",
+        ),
+        (
+            {
+                "format_version": 3,
+                "interval": interval_with(min_cell_size=21, group_cells=[a_cell(), a_cell()]),
+            },
+            "two interval cells",
+        ),
+        (
+            {
+                "format_version": 3,
+                "interval": interval_with(
+                    min_cell_size=21, group_cells=[a_cell(residuals=[1.0, 0.0])]
+                ),
+            },
+            "not sorted",
+        ),
+    ],
+)
+def test_interval_cells_are_validated(changes: dict, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        ModelCard.model_validate(card_with(**changes))
+
+
+def test_a_format_2_card_shows_as_written_and_a_format_3_card_shows_its_cells() -> None:
+    """GET /model answers `card_json`: a format 2 card (no cells) without the format 3
+    fields, exactly as it reads; a format 3 one with its own cells and the floor."""
+    format_2 = card_with(format_version=2, interval=interval_with())
+    predictor = Predictor(
+        torch.jit.script(EchoGroupIndex()), ModelCard.model_validate(format_2), MODEL_PATH
+    )
+    assert "group_cells" not in predictor.card_json["interval"]
+    assert predictor.card_json["interval"] == json.loads(json.dumps(format_2["interval"]))
+    format_3 = card_with(
+        format_version=3, interval=interval_with(min_cell_size=21, group_cells=[a_cell()])
+    )
+    predictor = Predictor(
+        torch.jit.script(EchoGroupIndex()), ModelCard.model_validate(format_3), MODEL_PATH
+    )
+    assert predictor.card_json["interval"]["min_cell_size"] == 21
+    assert predictor.card_json["interval"]["group_cells"] == [a_cell()]
+    # The risk reads the cell for that group and length, the pooled residuals otherwise.
+    position = predictor.group_index[241]
+    assert predictor.risk.residuals_for(4, position) == [-1.0, 0.5]
+    assert predictor.risk.residuals_for(4, -1) == sorted(
+        format_3["interval"]["residuals_by_length"]["4"]
+    )
 
 
 def test_card_keeps_integer_and_string_codes_as_they_are() -> None:

@@ -174,13 +174,31 @@ def test_a_nan_cutoff_or_mismatched_lengths_are_refused() -> None:
         model.probability_below([7.0], [1], math.nan)
     with pytest.raises(ValueError, match="one entry per student"):
         model.probability_below([7.0, 8.0], [1], 6.5)
+    with pytest.raises(ValueError, match="one entry per student"):
+        model.probability_below([7.0, 8.0], [1, 1], 6.5, [0])
+
+
+def test_a_student_of_a_cell_that_is_its_own_reads_that_cell() -> None:
+    """The risk uses the interval's cell: a group's own residuals at that length, else the
+    length's pooled ones (an unknown group, -1, and any other index too)."""
+    pooled, narrow = normal_residuals(200, 1.0), normal_residuals(40, 0.2)
+    model = RiskModel({1: pooled, 2: pooled}, SCALE, {(1, 0): narrow})
+    assert model.residuals_for(1, 0) == narrow
+    assert model.residuals_for(2, 0) == model.residuals_for(1, 1) == pooled
+    assert model.residuals_for(1, -1) == model.residuals_for(1) == pooled
+    groups = [0, 1, -1, 7]
+    cell, other, unknown, outside = model.probability_below([7.0] * 4, [1] * 4, 6.5, groups)
+    # Half a grade below the prediction: 2.5 spreads of the narrow cell, half of the pooled.
+    assert cell < 0.02 and other == unknown == outside > 0.25
+    assert model.probability_below([7.0], [1], 6.5) == [other]
 
 
 def test_the_committed_card_agrees_with_its_own_interval() -> None:
-    """Runs once the committed checkpoint is re-exported with a format 2 card."""
+    """Runs on a format 2 or 3 card (both carry residuals_by_length); a format 3 card's own
+    cells must agree with their half-widths too."""
     raw = json.loads(MODEL_PATH.with_suffix(".json").read_text())
-    if raw.get("format_version") != 2:
-        pytest.skip("the committed card is not format 2 yet: it has no residuals_by_length")
+    if raw.get("format_version") not in (2, 3):
+        pytest.skip("the committed card has no residuals_by_length")
     from app.model.card import ModelCard
 
     card = ModelCard.read(MODEL_PATH.with_suffix(".json"))
@@ -194,4 +212,16 @@ def test_the_committed_card_agrees_with_its_own_interval() -> None:
         )
         outside = below_low + (1 - below_high)
         # Sub-sampled residuals (at most 1000) and float32 half-widths: a few slots of slack.
+        assert outside == pytest.approx(1 - card.interval.level, abs=3 / (count + 1) + 0.01)
+    position = {code: index for index, code in enumerate(card.group.codes)}
+    for cell in card.interval.group_cells:
+        group = position[cell.group]
+        below_low, below_high = model.probability_below(
+            [centre, centre],
+            [cell.length, cell.length],
+            [centre - cell.half_width, centre + cell.half_width],
+            [group, group],
+        )
+        outside = below_low + (1 - below_high)
+        count = len(cell.residuals)
         assert outside == pytest.approx(1 - card.interval.level, abs=3 / (count + 1) + 0.01)

@@ -39,6 +39,12 @@ def claim_history(model_path: Path, longest: int) -> None:
             "term_count": longest + 1,
             "grade_range_by_position": ranges[:longest] + ranges[-1:] * extra,
             "grade_mean_by_position": means[:longest] + means[-1:] * extra,
+            # A format 3 card's cells must be of lengths it claims.
+            "interval": card.interval.model_copy(
+                update={
+                    "group_cells": [c for c in card.interval.group_cells if c.length <= longest]
+                }
+            ),
         }
     ).write(card_path)
 
@@ -57,8 +63,15 @@ def claim_string_codes(model_path: Path) -> None:
         )
         for example in card.golden_examples
     ]
+    cells = [
+        cell.model_copy(update={"group": str(cell.group)}) for cell in card.interval.group_cells
+    ]
     card.model_copy(
-        update={"group": card.group.model_copy(update={"codes": codes}), "golden_examples": golden}
+        update={
+            "group": card.group.model_copy(update={"codes": codes}),
+            "golden_examples": golden,
+            "interval": card.interval.model_copy(update={"group_cells": cells}),
+        }
     ).write(card_path)
 
 

@@ -62,7 +62,7 @@ def test_brier_of_a_perfect_predictor_is_zero() -> None:
     perfect = below.astype(np.float64)
     assert brier(perfect[0], below[0]) == 0.0
     assert brier(1 - perfect[0], below[0]) == 1.0
-    risk = SplitRisk([6.5], np.arange(5), below, perfect, np.full((1, 5), 0.4))
+    risk = SplitRisk([6.5], np.arange(5), below, perfect, np.full((1, 5), 0.4), perfect)
     entry = summarise_risk([risk, risk], "--risk-below")["cutoffs"][0]
     assert entry["brier"] == {"mean": 0.0, "std": 0.0}
     assert entry["logistic_brier"]["mean"] == pytest.approx(0.6 * 0.4**2 + 0.4 * 0.6**2)

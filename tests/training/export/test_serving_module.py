@@ -39,7 +39,10 @@ def random_network(
     with torch.no_grad():
         for parameter in network.parameters():
             parameter.normal_(0.0, 0.3)
-        network.half_width_by_length.copy_(torch.linspace(0.9, 0.6, history) * (high - low) / 10)
+        # Per length, and per group where a cell would be its own: every group's row differs.
+        by_length = torch.linspace(0.9, 0.6, history) * (high - low) / 10
+        by_slot = torch.linspace(0.8, 1.2, groups + 1).unsqueeze(1)
+        network.half_width_by_slot_and_length.copy_(by_slot * by_length)
         # Some of the correction kept at each length, none at the first (training/model/blend.py).
         network.correction_share_by_length.copy_(torch.linspace(0.0, 1.0, history))
     return network.eval()
