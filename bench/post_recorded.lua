@@ -18,16 +18,5 @@ histories.serve(function(args)
     return histories.pool(args, "/predict", recorded_json)
   end
   local per_batch = tonumber(args[2] or "1000")
-  local max_history, colleges, seed = histories.parse_args(args)
-  math.randomseed(seed)
-  local pool = {}
-  for i = 1, BATCH_POOL_SIZE do
-    local students = {}
-    for j = 1, per_batch do
-      students[j] = recorded_json(histories.student(max_history, colleges))
-    end
-    local body = '{"students":[' .. table.concat(students, ",") .. "]}"
-    pool[i] = wrk.format("POST", "/predict/batch", histories.HEADERS, body)
-  end
-  return pool
+  return histories.batch_pool(args, BATCH_POOL_SIZE, per_batch, recorded_json)
 end)

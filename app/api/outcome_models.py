@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.api.request_models import StudentIdText
+from app.api.request_models import StudentIdText, with_examples
 from app.model.limits import Limits
 
 OUTCOME_KEYS = tuple(f'"{name}"'.encode() for name in ("student_id", "semester", "grade"))
@@ -27,12 +27,8 @@ class Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _with_examples(schema: dict[str, Any], model: type[Any]) -> None:
-    schema["examples"] = model.examples
-
-
 class OutcomesRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_with_examples)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=with_examples)
     examples: ClassVar[list[dict[str, Any]]] = []
 
     def literal_keys(self) -> tuple[tuple[bytes, ...], int]:

@@ -59,13 +59,13 @@ StudentId = Annotated[
 ]
 
 
-def _with_examples(schema: dict[str, Any], model: type[Any]) -> None:
+def with_examples(schema: dict[str, Any], model: type[Any]) -> None:
     schema["examples"] = model.examples
 
 
 class StudentHistory(BaseModel):
     # The fields are added by `request_models`, with the served model's limits.
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_with_examples)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=with_examples)
     examples: ClassVar[list[dict[str, Any]]] = []
 
     def literal_keys(self) -> tuple[tuple[bytes, ...], int]:
@@ -76,7 +76,7 @@ class StudentHistory(BaseModel):
 
 class BatchRequest(BaseModel):
     # `students` is added by `request_models`, with the served model's limits.
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_with_examples)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=with_examples)
     examples: ClassVar[list[dict[str, Any]]] = []
 
     def literal_keys(self) -> tuple[tuple[bytes, ...], int]:

@@ -15,7 +15,7 @@ from alembic import command
 from app.store.engine import create_engine
 from app.store.migrate import alembic_config, upgrade
 from app.store.monitoring import totals_by_cell
-from app.store.outcomes import RealGrade, record_outcomes
+from app.store.outcomes import COPIED, RealGrade, record_outcomes
 from app.store.privacy import erase_student, purge_older_than
 from app.store.schema import forecasts, outcomes
 from app.store.store import Store
@@ -102,19 +102,7 @@ def test_migration_0002_counts_the_outcomes_already_there(tmp_path: Path) -> Non
                     "grade": 7.5,
                     "received_at": NOW,
                     "forecast_id": forecast["id"],
-                    **{
-                        k: forecast[k]
-                        for k in (
-                            "model_version",
-                            "group_code",
-                            "predicted",
-                            "interval_low",
-                            "interval_high",
-                            "interval_level",
-                            "risk_below",
-                            "risk_probability",
-                        )
-                    },
+                    **{k: forecast[k] for k in COPIED},
                 }
             ],
         )
