@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.store.engine import StoreConfigError, create_engine, database_url
+from app.store.engine import StoreConfigError, checkpoint, create_engine, database_url
 from app.store.keys import key_file_for, sqlite_key
 from app.store.migrate import NewerSchemaError, upgrade
 from app.store.recorder import STORE_ERRORS
@@ -118,13 +118,6 @@ async def watch(store: Store, migrated: bool, every: float = RETRY_SECONDS) -> N
             continue
         store.mark_available()
         logger.info("store available again", extra={"database": _safe_url(store.engine)})
-
-
-def checkpoint(engine: sa.Engine) -> None:
-    """Copies the SQLite write-ahead log into the database file without waiting for anyone
-    (PASSIVE): what SQLite would do inside a commit, done here, off the request path."""
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 async def _quietly(work: Callable[[sa.Engine], None], engine: sa.Engine) -> None:

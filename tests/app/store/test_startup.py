@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.store.engine import checkpoint
 from app.store.migrate import upgrade
-from app.store.startup import StoreRefused, checkpoint, connect, open_store, watch
+from app.store.startup import StoreRefused, connect, open_store, watch
 from harness.live_server import free_port
 
 ID_KEY = "an-id-key-of-32-characters-long!"
