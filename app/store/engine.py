@@ -18,6 +18,12 @@ DEFAULT_SQLITE_PATH = Path("data") / "cgpa.sqlite3"
 OFF = "none"
 # Seconds a SQLite writer waits for another's lock before giving up (then: 503, store busy).
 SQLITE_BUSY_SECONDS = 5
+# SQLite: log frames (pages) past which a checkpoint also empties the write-ahead log,
+# waiting for the commit in progress and the readers. A checkpoint that waits for nobody
+# (PASSIVE) copies the log into the file but, racing the commits of steady recording, never
+# finishes before the next one, so the log is never started afresh and grows without end
+# (every read then searching a longer log index). About 40 MB at 4 KiB pages.
+SQLITE_LOG_FRAMES_BEFORE_RESET = 10_000
 # SQLite's page cache per connection, in KiB (its default is 2 MiB): every recorded forecast
 # writes into the student-key index at a place set by an HMAC, i.e. anywhere, and a cache
 # that holds more of that index reads fewer of its pages back from the file. Taken as used.
@@ -66,9 +72,8 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     # loss), and saves an fsync per commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     # No checkpoint inside a commit: SQLite's automatic one runs in the commit that crosses
-    # the threshold, syncing the file while a request waits on it. The recorder checkpoints
-    # between its commits instead, and the background watch when nothing is recorded
-    # (`checkpoint` below).
+    # the threshold, syncing the file while a request waits on it. The service checkpoints
+    # from its background watch instead (`checkpoint` below, from app/store/startup.py).
     cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -77,8 +82,10 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
 
 def checkpoint(engine: sa.Engine) -> None:
     """Copies the SQLite write-ahead log into the database file without waiting for anyone
-    (PASSIVE): what SQLite would do inside a commit, done off the request path. Once every
-    logged page is copied, the next commit starts the log from its beginning again; a
-    checkpoint racing a commit copies only part, and the log keeps growing."""
+    (PASSIVE): what SQLite would do inside a commit, done off the request path. Past
+    `SQLITE_LOG_FRAMES_BEFORE_RESET` frames, then empties the log (TRUNCATE): by then little
+    is left to copy, so the commits it holds back wait for that little and a file sync."""
     with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        checkpointed = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        if checkpointed[1] >= SQLITE_LOG_FRAMES_BEFORE_RESET:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -10,12 +10,6 @@ The database work runs in one dedicated thread (sync SQLAlchemy Core), so the ev
 never waits on a disk or a socket, and one connection stays warm. Commits run one at a
 time: a second thread would only queue on SQLite's single writer lock.
 
-SQLite: about once a second, after a commit's requests were answered, the same thread copies
-the write-ahead log into the database file (`checkpoint`). Between this process's commits the
-copy can be complete, so the next commit starts the log afresh; from another thread it raced
-the commits under steady load, never completed, and the log grew without end (every read
-then searching a longer log index).
-
 Failure: any database error (PostgreSQL down, disk full, locked past the busy timeout) fails
 every request of that group with `StoreUnavailableError` and marks the store unavailable;
 while it is, requests fail at once instead of queueing on a dead database, and the watcher
@@ -28,15 +22,12 @@ recorded).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from app.store.engine import checkpoint
 from app.store.insert import ForecastInsert, Row
 from app.store.store import STORE_NAME, Store, StoreUnavailableError, failure_reason
 
@@ -47,8 +38,6 @@ logger = logging.getLogger("cgpa.store")
 WAIT_SECONDS = 8.0
 # Errors that mean "the database did not take the rows"; anything else is a bug and surfaces.
 STORE_ERRORS = (sa.exc.SQLAlchemyError, OSError)
-# SQLite: the least time between two checkpoints by the recorder.
-CHECKPOINT_SECONDS = 1.0
 
 
 class Recorder:
@@ -60,8 +49,6 @@ class Recorder:
         self._waiting: list[tuple[Sequence[Row], asyncio.Future[None]]] = []
         self._committer: asyncio.Task[None] | None = None
         self.commits = 0  # groups committed: what tests and the benchmark read
-        self.checkpoints = store.engine.dialect.name == "sqlite"
-        self._last_checkpoint = time.monotonic()
 
     async def record(self, rows: Sequence[Row]) -> None:
         """Returns after COMMIT; StoreUnavailableError when the store did not take the rows."""
@@ -110,24 +97,12 @@ class Recorder:
                     continue
                 self.commits += 1
                 _settle(group, None)
-                if (
-                    self.checkpoints
-                    and time.monotonic() - self._last_checkpoint >= CHECKPOINT_SECONDS
-                ):
-                    # Requests arriving meanwhile wait for it, joining the next commit.
-                    await loop.run_in_executor(self.executor, self._checkpoint)
         finally:
             self._committer = None
 
     def _insert(self, rows: list[Row]) -> None:
         with self.store.engine.begin() as connection:
             self.insert.execute(connection, rows)
-
-    def _checkpoint(self) -> None:
-        self._last_checkpoint = time.monotonic()
-        # A failed checkpoint is tried again a second later; an outage shows in the commits.
-        with contextlib.suppress(*STORE_ERRORS):
-            checkpoint(self.store.engine)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

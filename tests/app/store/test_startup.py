@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.store import engine as engine_module
 from app.store.engine import checkpoint
 from app.store.migrate import upgrade
 from app.store.startup import StoreRefused, connect, open_store, watch
@@ -101,4 +102,24 @@ def test_sqlite_commits_leave_checkpoints_to_the_watch(tmp_path: Path) -> None:
     with store.engine.connect() as connection:
         busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
     assert busy == 0 and logged == copied  # everything in the log is in the file
+    store.engine.dispose()
+
+
+def test_a_long_write_ahead_log_is_emptied_by_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The threshold lowered to one frame: any log is "long".
+    monkeypatch.setattr(engine_module, "SQLITE_LOG_FRAMES_BEFORE_RESET", 1)
+    store = open_store(f"sqlite:///{tmp_path / 'cgpa.sqlite3'}", ID_KEY)
+    assert store is not None
+    upgrade(store.engine)
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO erasures (erased_at, forecasts, outcomes) "
+                                   "VALUES (CURRENT_TIMESTAMP, 1, 2)"))  # fmt: skip
+    log = tmp_path / "cgpa.sqlite3-wal"
+    assert log.stat().st_size > 0
+
+    checkpoint(store.engine)
+
+    assert log.stat().st_size == 0
     store.engine.dispose()
