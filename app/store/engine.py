@@ -18,12 +18,13 @@ DEFAULT_SQLITE_PATH = Path("data") / "cgpa.sqlite3"
 OFF = "none"
 # Seconds a SQLite writer waits for another's lock before giving up (then: 503, store busy).
 SQLITE_BUSY_SECONDS = 5
-# SQLite: log frames (pages) past which a checkpoint also empties the write-ahead log,
-# waiting for the commit in progress and the readers. A checkpoint that waits for nobody
-# (PASSIVE) copies the log into the file but, racing the commits of steady recording, never
-# finishes before the next one, so the log is never started afresh and grows without end
-# (every read then searching a longer log index). About 40 MB at 4 KiB pages.
-SQLITE_LOG_FRAMES_BEFORE_RESET = 10_000
+# SQLite: log frames (pages) past which the log is emptied. A checkpoint that waits for
+# nobody (PASSIVE) copies the log into the file but, racing the commits of steady recording,
+# never finishes before the next one, so the log is never started afresh and grows without
+# end (every read then searching a longer log index). Emptying holds the commits back for a
+# copy and file syncs, so it is kept rare: about 400 MB at 4 KiB pages, tens of seconds of
+# the heaviest recording (docs/performance.md, Recording).
+SQLITE_LOG_FRAMES_BEFORE_RESET = 100_000
 # SQLite's page cache per connection, in KiB (its default is 2 MiB): every recorded forecast
 # writes into the student-key index at a place set by an HMAC, i.e. anywhere, and a cache
 # that holds more of that index reads fewer of its pages back from the file. Taken as used.
@@ -80,12 +81,16 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     cursor.close()
 
 
-def checkpoint(engine: sa.Engine) -> None:
+def checkpoint(engine: sa.Engine) -> int:
     """Copies the SQLite write-ahead log into the database file without waiting for anyone
-    (PASSIVE): what SQLite would do inside a commit, done off the request path. Past
-    `SQLITE_LOG_FRAMES_BEFORE_RESET` frames, then empties the log (TRUNCATE): by then little
-    is left to copy, so the commits it holds back wait for that little and a file sync."""
+    (PASSIVE): what SQLite would do inside a commit, done off the request path. Returns the
+    frames the log holds."""
     with engine.connect() as connection:
-        checkpointed = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
-        if checkpointed[1] >= SQLITE_LOG_FRAMES_BEFORE_RESET:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()[1])
+
+
+def empty_log(engine: sa.Engine) -> None:
+    """Copies what is left of the SQLite log and empties it (TRUNCATE), waiting (busy
+    timeout) for other writers and readers; the next commit starts the log afresh."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
