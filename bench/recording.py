@@ -96,6 +96,11 @@ def rows_in(database_url: str) -> int:
     return int(count)
 
 
+def log_size(database: Path) -> int:
+    log = database.with_name(database.name + "-wal")
+    return log.stat().st_size if log.exists() else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     card = ModelCard.read(card_path_for(arguments.model))
@@ -119,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         results["sqlite"] = compare(server, arguments, spec)
         results["sqlite_batch"] = recorded_batches(server, arguments, spec)
         results["sqlite"]["rows"] = rows_in(sqlite_url)
+        # A log that only grows means checkpoints never complete (app/store/recorder.py).
+        results["sqlite"]["write_ahead_log_bytes"] = log_size(Path(folder) / "cgpa.sqlite3")
         reason = unreachable_reason()
         if reason is None:
             postgres_url = stack.enter_context(scratch_database())

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from harness.store_rows import sqlite_store
-
 DASHBOARD = Path(__file__).resolve().parents[1] / "deploy" / "grafana" / "cgpa-predictor.json"
 # What PromQL spells that is not a metric: functions, aggregations and their modifiers.
 KEYWORDS = {
@@ -85,8 +83,8 @@ def test_the_parser_finds_metrics_and_skips_the_rest() -> None:
 def test_every_panel_queries_metrics_the_service_exports(
     make_client: Callable[..., TestClient], tmp_path: Path
 ) -> None:
-    client = make_client()
-    client.app.state.service.store = sqlite_store(tmp_path)  # type: ignore[attr-defined]
+    # A store of its own, opened by the startup: the monitoring metrics come from it.
+    client = make_client(database_url=f"sqlite:///{tmp_path / 'cgpa.sqlite3'}")
     exported = exported_names(client.get("/metrics").text)
     dashboard = json.loads(DASHBOARD.read_text())
 

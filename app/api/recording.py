@@ -2,7 +2,8 @@
 by /predict, /predict/batch and the protocol's inference alike.
 
 A row is built from the very values the answer carries (rounded as sent) plus the raw grades
-and group the client sent; its forecast id is a UUID4 made here. The answer gets its
+and group the client sent; its forecast id is a time-ordered UUID made here
+(app/store/forecast_ids.py). The answer gets its
 `forecast_id` only after the group commit returned (app/store/recorder.py): a 200 carrying a
 forecast id means the row is in the database. Students without an id are neither recorded
 nor changed, so a request without any id is answered byte for byte as before.
@@ -10,7 +11,6 @@ nor changed, so a request without any id is answered byte for byte as before.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from typing import Any
 
 from app.api.errors import ApiError
 from app.state import ServiceState
+from app.store.forecast_ids import new_forecast_id
 from app.store.recorder import Recorder, Row
 from app.store.store import Store, StoreUnavailableError
 
@@ -68,7 +69,7 @@ async def record_forecasts(
     for index, student_id in enumerate(student_ids):
         if student_id is None:
             continue
-        forecast_id = str(uuid.uuid4())
+        forecast_id = new_forecast_id()
         forecast_ids[index] = forecast_id
         values = answered[index]
         group = groups[index]

@@ -18,6 +18,17 @@ DEFAULT_SQLITE_PATH = Path("data") / "cgpa.sqlite3"
 OFF = "none"
 # Seconds a SQLite writer waits for another's lock before giving up (then: 503, store busy).
 SQLITE_BUSY_SECONDS = 5
+# SQLite: log frames (pages) past which the log is emptied. A checkpoint that waits for
+# nobody (PASSIVE) copies the log into the file but, racing the commits of steady recording,
+# never finishes before the next one, so the log is never started afresh and grows without
+# end (every read then searching a longer log index). Emptying holds the commits back for a
+# copy and file syncs, so it is kept rare: about 400 MB at 4 KiB pages, tens of seconds of
+# the heaviest recording (docs/performance.md, Recording).
+SQLITE_LOG_FRAMES_BEFORE_RESET = 100_000
+# SQLite's page cache per connection, in KiB (its default is 2 MiB): every recorded forecast
+# writes into the student-key index at a place set by an HMAC, i.e. anywhere, and a cache
+# that holds more of that index reads fewer of its pages back from the file. Taken as used.
+SQLITE_CACHE_KIB = 16 * 1024
 
 
 class StoreConfigError(ValueError):
@@ -63,7 +74,23 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     # No checkpoint inside a commit: SQLite's automatic one runs in the commit that crosses
     # the threshold, syncing the file while a request waits on it. The service checkpoints
-    # from its background watch instead (app/store/startup.py, `checkpoint`).
+    # from its background watch instead (`checkpoint` below, from app/store/startup.py).
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def checkpoint(engine: sa.Engine) -> int:
+    """Copies the SQLite write-ahead log into the database file without waiting for anyone
+    (PASSIVE): what SQLite would do inside a commit, done off the request path. Returns the
+    frames the log holds."""
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()[1])
+
+
+def empty_log(engine: sa.Engine) -> None:
+    """Copies what is left of the SQLite log and empties it (TRUNCATE), waiting (busy
+    timeout) for other writers and readers; the next commit starts the log afresh."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

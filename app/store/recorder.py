@@ -10,6 +10,12 @@ The database work runs in one dedicated thread (sync SQLAlchemy Core), so the ev
 never waits on a disk or a socket, and one connection stays warm. Commits run one at a
 time: a second thread would only queue on SQLite's single writer lock.
 
+SQLite: when the background checkpoint found the write-ahead log long (`log_reset_due`), the
+recorder empties it after answering a commit's requests and before the next commit, in its
+own thread: no commit of this process is then in the way, and the requests that arrive
+meanwhile wait for one short copy and a file sync. From another thread, the emptying waited
+on the commits and they on it, each in SQLite's busy sleeps (docs/performance.md).
+
 Failure: any database error (PostgreSQL down, disk full, locked past the busy timeout) fails
 every request of that group with `StoreUnavailableError` and marks the store unavailable;
 while it is, requests fail at once instead of queueing on a dead database, and the watcher
@@ -22,12 +28,14 @@ recorded).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
+from app.store.engine import empty_log
 from app.store.insert import ForecastInsert, Row
 from app.store.store import STORE_NAME, Store, StoreUnavailableError, failure_reason
 
@@ -97,12 +105,20 @@ class Recorder:
                     continue
                 self.commits += 1
                 _settle(group, None)
+                if self.store.log_reset_due:
+                    self.store.log_reset_due = False
+                    await loop.run_in_executor(self.executor, self._empty_log)
         finally:
             self._committer = None
 
     def _insert(self, rows: list[Row]) -> None:
         with self.store.engine.begin() as connection:
             self.insert.execute(connection, rows)
+
+    def _empty_log(self) -> None:
+        # A failure is left to the next long log; an outage shows in the next commit.
+        with contextlib.suppress(*STORE_ERRORS):
+            empty_log(self.store.engine)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 STUDENT_KEY = sa.String(64)
-FORECAST_ID = sa.String(36)  # a UUID in its canonical text form
+FORECAST_ID = sa.String(36)  # a UUID in its canonical text form (app/store/forecast_ids.py)
 MODEL_VERSION = sa.String(128)
 GROUP_CODE = sa.String(128)
 
@@ -35,9 +35,10 @@ forecasts = sa.Table(
     sa.Column("model_version", MODEL_VERSION, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_forecasts_student_semester", "student_key", "semester", "created_at"),
-    sa.Index("ix_forecasts_model_version", "model_version"),
+    # The daily retention purge deletes by age from this index.
     sa.Index("ix_forecasts_created_at", "created_at"),
-    # Migration 0002: /monitoring counts forecasts per version and group from this index.
+    # Migration 0002: /monitoring counts forecasts per version and group from this index
+    # (migration 0003 dropped the one on model_version alone, which this one covers).
     sa.Index("ix_forecasts_version_group", "model_version", "group_code"),
 )
 

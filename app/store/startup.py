@@ -22,7 +22,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.store.engine import StoreConfigError, create_engine, database_url
+from app.store.engine import (
+    SQLITE_LOG_FRAMES_BEFORE_RESET,
+    StoreConfigError,
+    checkpoint,
+    create_engine,
+    database_url,
+)
 from app.store.keys import key_file_for, sqlite_key
 from app.store.migrate import NewerSchemaError, upgrade
 from app.store.recorder import STORE_ERRORS
@@ -101,7 +107,7 @@ async def watch(store: Store, migrated: bool, every: float = RETRY_SECONDS) -> N
         await asyncio.sleep(every)
         if store.available:
             if store.engine.dialect.name == "sqlite":
-                await _quietly(checkpoint, store.engine)
+                await _quietly(checkpoint_and_mark, store)
             continue
         try:
             if migrated:
@@ -120,17 +126,18 @@ async def watch(store: Store, migrated: bool, every: float = RETRY_SECONDS) -> N
         logger.info("store available again", extra={"database": _safe_url(store.engine)})
 
 
-def checkpoint(engine: sa.Engine) -> None:
-    """Copies the SQLite write-ahead log into the database file without waiting for anyone
-    (PASSIVE): what SQLite would do inside a commit, done here, off the request path."""
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+def checkpoint_and_mark(store: Store) -> None:
+    """The SQLite checkpoint (app/store/engine.py); a long log is left for the recorder to
+    empty: between its own commits nothing of this process holds the emptying up, and it
+    holds up only the requests of one commit, not every commit's busy wait."""
+    if checkpoint(store.engine) >= SQLITE_LOG_FRAMES_BEFORE_RESET:
+        store.log_reset_due = True
 
 
-async def _quietly(work: Callable[[sa.Engine], None], engine: sa.Engine) -> None:
+async def _quietly(work: Callable[[Store], None], store: Store) -> None:
     # A failed checkpoint is retried next second; a real outage shows in the next commit.
     with contextlib.suppress(*STORE_ERRORS):
-        await asyncio.to_thread(work, engine)
+        await asyncio.to_thread(work, store)
 
 
 def _ping(engine: sa.Engine) -> None:

@@ -32,6 +32,9 @@ class Store:
     # None while it answers. Set and cleared by the lifespan's `connect` and `watch`
     # (app/store/startup.py) and the recorder; a Store made by hand starts available.
     problem: str | None = None
+    # SQLite: the background checkpoint found a long write-ahead log, which the recorder
+    # empties between two of its commits (app/store/recorder.py).
+    log_reset_due: bool = False
 
     def student_key(self, student_id: str) -> str:
         return student_key(student_id, self.key)

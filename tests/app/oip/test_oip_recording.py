@@ -61,7 +61,7 @@ def test_student_ids_record_those_students_and_answer_forecast_ids(
     forecast_ids = outputs(response)["forecast_id"]
     assert forecast_ids["datatype"] == "BYTES" and forecast_ids["shape"] == [3]
     first, none, third = forecast_ids["data"]
-    assert none == "" and uuid.UUID(first).version == 4 and uuid.UUID(third).version == 4
+    assert none == "" and uuid.UUID(first).version == 7 and uuid.UUID(third).version == 7
     assert stored_ids(recording) == {first, third}
 
 

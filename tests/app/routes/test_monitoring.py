@@ -15,18 +15,12 @@ from app.main import create_app
 from app.store.schema import erasures, forecasts
 from app.store.store import Store
 from harness.store_rows import forecast_row, insert_forecasts
+from tests.app.conftest import store_settings
 from tests.conftest import MODEL_PATH, TEST_API_KEY
 
 Client = Callable[..., TestClient]
 ADMIN_KEY = "admin-key-0123456789abcdef"
 VERSION = "1.0.0+0ecf924b"  # the committed model's
-
-
-def with_store(make_client: Client, store: Store | None, **settings: object) -> TestClient:
-    # The seam until the recorder's lifespan opens the store itself: set it after startup.
-    client = make_client(**settings)
-    client.app.state.service.store = store  # type: ignore[attr-defined]
-    return client
 
 
 def forecast_and_grade(client: TestClient, store: Store, count: int, error: float) -> None:
@@ -39,9 +33,9 @@ def forecast_and_grade(client: TestClient, store: Store, count: int, error: floa
 
 
 def test_monitoring_reports_overall_versions_groups_and_the_cards_promise(
-    make_client: Client, store: Store
+    client_on: Client, store: Store
 ) -> None:
-    client = with_store(make_client, store)
+    client = client_on(store)
     forecast_and_grade(client, store, 3, 0.5)
 
     reply = client.get("/monitoring")
@@ -60,8 +54,8 @@ def test_monitoring_reports_overall_versions_groups_and_the_cards_promise(
     assert body["alerts"] == [] and len(body["recent"]) == 3
 
 
-def test_a_model_far_off_raises_alerts_in_plain_words(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store)
+def test_a_model_far_off_raises_alerts_in_plain_words(client_on: Client, store: Store) -> None:
+    client = client_on(store)
     forecast_and_grade(client, store, 40, 1.5)
 
     alerts = client.get("/monitoring").json()["alerts"]
@@ -73,17 +67,17 @@ def test_a_model_far_off_raises_alerts_in_plain_words(make_client: Client, store
     assert any("t-test on the squared errors" in message for message in messages)
 
 
-def test_monitoring_needs_the_api_key_and_a_store(make_client: Client, store: Store) -> None:
-    guarded = with_store(make_client, store, api_key=TEST_API_KEY)
-    off = with_store(make_client, None)
+def test_monitoring_needs_the_api_key_and_a_store(client_on: Client, store: Store) -> None:
+    guarded = client_on(store, api_key=TEST_API_KEY)
+    off = client_on(None)
 
     assert guarded.get("/monitoring").status_code == 401
     assert guarded.get("/monitoring", headers={"X-API-Key": TEST_API_KEY}).status_code == 200
     assert off.get("/monitoring").status_code == 503
 
 
-def test_metrics_show_the_figures_per_model_version(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store)
+def test_metrics_show_the_figures_per_model_version(client_on: Client, store: Store) -> None:
+    client = client_on(store)
     forecast_and_grade(client, store, 3, 0.5)
 
     text = client.get("/metrics").text
@@ -95,9 +89,9 @@ def test_metrics_show_the_figures_per_model_version(make_client: Client, store: 
 
 
 def test_erasing_a_student_answers_the_counts_and_audits_without_the_id(
-    make_client: Client, store: Store
+    client_on: Client, store: Store
 ) -> None:
-    client = with_store(make_client, store, admin_key=ADMIN_KEY)
+    client = client_on(store, admin_key=ADMIN_KEY)
     forecast_and_grade(client, store, 2, 0.1)
     admin = {"X-Admin-Key": ADMIN_KEY}
 
@@ -115,8 +109,8 @@ def test_erasing_a_student_answers_the_counts_and_audits_without_the_id(
     assert [(a["forecasts"], a["outcomes"]) for a in audits] == [(1, 1), (0, 0), (0, 0)]
 
 
-def test_without_an_admin_key_there_is_no_erasure_route(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store)
+def test_without_an_admin_key_there_is_no_erasure_route(client_on: Client, store: Store) -> None:
+    client = client_on(store)
 
     assert client.delete("/students/s0").status_code == 404
 
@@ -131,9 +125,7 @@ def test_retention_purges_old_rows_at_startup(store: Store) -> None:
         _env_file=None,
         model_path=MODEL_PATH,
         retention_days=30,
-        # The lifespan opens this test's database (PostgreSQL needs a key; rows carry their own).
-        database_url=store.engine.url.render_as_string(hide_password=False),
-        id_key="retention-test-key-0123",
+        **store_settings(store),
     )
     app = create_app(settings)
 
@@ -148,8 +140,8 @@ def test_retention_purges_old_rows_at_startup(store: Store) -> None:
     assert left == [store.student_key("new")]
 
 
-def test_an_id_with_a_line_break_is_a_422_naming_it(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store, admin_key=ADMIN_KEY)
+def test_an_id_with_a_line_break_is_a_422_naming_it(client_on: Client, store: Store) -> None:
+    client = client_on(store, admin_key=ADMIN_KEY)
 
     reply = client.delete("/students/%0AK", headers={"X-Admin-Key": ADMIN_KEY})
 

@@ -12,17 +12,11 @@ from fastapi.testclient import TestClient
 
 from app.store.schema import outcomes
 from app.store.store import Store
-from harness.store_rows import forecast_row, insert_forecasts
+from harness.live_server import free_port
+from harness.store_rows import TEST_KEY, forecast_row, insert_forecasts
 from tests.conftest import TEST_API_KEY
 
 Client = Callable[..., TestClient]
-
-
-def with_store(make_client: Client, store: Store | None, **settings: object) -> TestClient:
-    # The seam until the recorder's lifespan opens the store itself: set it after startup.
-    client = make_client(**settings)
-    client.app.state.service.store = store  # type: ignore[attr-defined]
-    return client
 
 
 def post(client: TestClient, items: list[dict], **headers: str) -> object:
@@ -35,10 +29,10 @@ def stored_count(store: Store) -> int:
 
 
 def test_outcomes_are_counted_received_matched_unmatched_duplicates(
-    make_client: Client, store: Store
+    client_on: Client, store: Store
 ) -> None:
     insert_forecasts(store, [forecast_row(store, "s-1", 5, 7.5)])
-    client = with_store(make_client, store)
+    client = client_on(store)
     items = [
         {"student_id": "s-1", "semester": 5, "grade": 7.9},
         {"student_id": "s-2", "semester": 3, "grade": 6.0},
@@ -54,9 +48,9 @@ def test_outcomes_are_counted_received_matched_unmatched_duplicates(
 
 
 def test_a_different_grade_is_a_409_naming_the_item_and_stores_nothing(
-    make_client: Client, store: Store
+    client_on: Client, store: Store
 ) -> None:
-    client = with_store(make_client, store)
+    client = client_on(store)
     post(client, [{"student_id": "s-1", "semester": 5, "grade": 7.9}])
 
     reply = post(
@@ -119,9 +113,9 @@ def test_a_different_grade_is_a_409_naming_the_item_and_stores_nothing(
     ],
 )
 def test_an_invalid_outcome_is_a_422_naming_its_index_and_field(
-    make_client: Client, store: Store, item: dict, message: str
+    client_on: Client, store: Store, item: dict, message: str
 ) -> None:
-    client = with_store(make_client, store)
+    client = client_on(store)
     good = {"student_id": "ok", "semester": 5, "grade": 7}
 
     reply = client.post("/outcomes", json={"outcomes": [item, good]})
@@ -131,8 +125,8 @@ def test_an_invalid_outcome_is_a_422_naming_its_index_and_field(
     assert stored_count(store) == 0
 
 
-def test_strict_json_and_the_item_limit(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store, max_outcomes=2)
+def test_strict_json_and_the_item_limit(client_on: Client, store: Store) -> None:
+    client = client_on(store, max_outcomes=2)
     duplicated_key = b'{"outcomes": [{"student_id": "s", "semester": 5, "grade": 7, "grade": 8}]}'
     nan = b'{"outcomes": [{"student_id": "s", "semester": 5, "grade": NaN}]}'
     three = [{"student_id": f"s{n}", "semester": 5, "grade": 7} for n in range(3)]
@@ -152,8 +146,8 @@ def test_strict_json_and_the_item_limit(make_client: Client, store: Store) -> No
     assert post(client, []).json()["message"] == "outcomes: needs at least 1 outcome, not 0"
 
 
-def test_ten_thousand_outcomes_are_accepted_by_default(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store)
+def test_ten_thousand_outcomes_are_accepted_by_default(client_on: Client, store: Store) -> None:
+    client = client_on(store)
     items = [
         {"student_id": f"student-{n:05d}", "semester": 5, "grade": 7.25} for n in range(10_000)
     ]
@@ -164,16 +158,16 @@ def test_ten_thousand_outcomes_are_accepted_by_default(make_client: Client, stor
     assert reply.json() == {"received": 10_000, "matched": 0, "unmatched": 10_000, "duplicates": 0}
 
 
-def test_outcomes_need_the_api_key_when_one_is_set(make_client: Client, store: Store) -> None:
-    client = with_store(make_client, store, api_key=TEST_API_KEY)
+def test_outcomes_need_the_api_key_when_one_is_set(client_on: Client, store: Store) -> None:
+    client = client_on(store, api_key=TEST_API_KEY)
     item = [{"student_id": "s-1", "semester": 5, "grade": 7.9}]
 
     assert post(client, item).status_code == 401
     assert post(client, item, **{"X-API-Key": TEST_API_KEY}).status_code == 200
 
 
-def test_recording_off_is_a_503_that_says_so(make_client: Client) -> None:
-    client = with_store(make_client, None)
+def test_recording_off_is_a_503_that_says_so(client_on: Client) -> None:
+    client = client_on(None)
 
     reply = post(client, [{"student_id": "s-1", "semester": 5, "grade": 7.9}])
 
@@ -181,9 +175,10 @@ def test_recording_off_is_a_503_that_says_so(make_client: Client) -> None:
     assert "recording is off" in reply.json()["message"]
 
 
-def test_a_database_that_is_gone_is_a_503_not_a_500(make_client: Client, tmp_path) -> None:
-    gone = Store(sa.create_engine(f"sqlite:///{tmp_path}/missing/none.sqlite3"), b"k" * 32)
-    client = with_store(make_client, gone)
+def test_a_database_that_is_gone_is_a_503_not_a_500(make_client: Client) -> None:
+    # Nothing listens there: the service starts without its store and keeps retrying it.
+    gone = f"postgresql://postgres@127.0.0.1:{free_port()}/gone"
+    client = make_client(database_url=gone, id_key=TEST_KEY.decode())
 
     reply = post(client, [{"student_id": "s-1", "semester": 5, "grade": 7.9}])
 
@@ -203,9 +198,9 @@ def test_the_docs_state_the_outcome_limits(make_client: Client) -> None:
 
 
 def test_ten_thousand_outcomes_with_the_longest_ids_fit_the_body(
-    make_client: Client, store: Store
+    client_on: Client, store: Store
 ) -> None:
-    client = with_store(make_client, store)
+    client = client_on(store)
     items = [{"student_id": f"{n:0128d}", "semester": 5, "grade": 7.25} for n in range(10_000)]
 
     reply = post(client, items)

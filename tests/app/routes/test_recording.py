@@ -56,7 +56,7 @@ def test_a_student_id_records_the_forecast_and_answers_its_id(recording: TestCli
     response = recording.post("/predict", json={**STUDENT, "student_id": "S-0042"})
     assert response.status_code == 200
     answer = response.json()
-    assert uuid.UUID(answer["forecast_id"]).version == 4
+    assert uuid.UUID(answer["forecast_id"]).version == 7
     (row,) = stored_rows(recording)
     assert row["id"] == answer["forecast_id"]
     assert row["student_key"] == student_key("S-0042", ID_KEY.encode())

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.store import startup as startup_module
+from app.store.engine import checkpoint
 from app.store.migrate import upgrade
-from app.store.startup import StoreRefused, checkpoint, connect, open_store, watch
+from app.store.recorder import Recorder
+from app.store.startup import StoreRefused, checkpoint_and_mark, connect, open_store, watch
 from harness.live_server import free_port
+from harness.store_rows import forecast_row
 
 ID_KEY = "an-id-key-of-32-characters-long!"
 
@@ -100,4 +104,34 @@ def test_sqlite_commits_leave_checkpoints_to_the_watch(tmp_path: Path) -> None:
     with store.engine.connect() as connection:
         busy, logged, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
     assert busy == 0 and logged == copied  # everything in the log is in the file
+    store.engine.dispose()
+
+
+def test_a_long_write_ahead_log_is_emptied_by_the_recorder_between_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The threshold lowered to one frame: any log is "long".
+    monkeypatch.setattr(startup_module, "SQLITE_LOG_FRAMES_BEFORE_RESET", 1)
+    store = open_store(f"sqlite:///{tmp_path / 'cgpa.sqlite3'}", ID_KEY)
+    assert store is not None
+    upgrade(store.engine)
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO erasures (erased_at, forecasts, outcomes) "
+                                   "VALUES (CURRENT_TIMESTAMP, 1, 2)"))  # fmt: skip
+    log = tmp_path / "cgpa.sqlite3-wal"
+    assert log.stat().st_size > 0
+
+    checkpoint_and_mark(store)
+    assert store.log_reset_due
+    recorder = Recorder(store)
+
+    async def record_and_wait_for_the_recorders_thread() -> None:
+        await recorder.record([forecast_row(store, "s-1", 5, 7.0)])
+        # The thread runs its work in order: the emptying, queued after the commit, is done.
+        await asyncio.get_running_loop().run_in_executor(recorder.executor, lambda: None)
+
+    asyncio.run(record_and_wait_for_the_recorders_thread())
+
+    assert log.stat().st_size == 0 and not store.log_reset_due
+    recorder.close()
     store.engine.dispose()

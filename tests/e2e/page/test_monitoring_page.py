@@ -1,24 +1,15 @@
-"""The page's "Upload real grades" and "How the model is doing", in Chromium, against a real
-uvicorn server whose store is a SQLite file.
-
-The server runs in this process (uvicorn in a thread) so that the test can hand it its store
-after startup: the seam until the lifespan opens the store from CGPA_DATABASE_URL itself."""
+"""The page's "Upload real grades" and "How the model is doing", in Chromium, against the
+real service (`python -m app`) whose store is a SQLite file the test wrote forecasts into."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from app.config import Settings
-from app.main import create_app
-from harness.live_server import free_port
-from harness.store_rows import forecast_row, insert_forecasts, sqlite_store
+from harness.live_server import LiveServer
+from harness.store_rows import TEST_KEY, forecast_row, insert_forecasts, sqlite_store
 from tests.browser import needs_chromium
 from tests.conftest import MODEL_PATH
 from tests.e2e.page.fixtures import write_csv
@@ -29,25 +20,9 @@ pytestmark = needs_chromium
 VERSION = "1.0.0+0ecf924b"  # the committed model's
 
 
-@dataclass
-class RecordingServer:
-    base_url: str
-    store: object
-
-
 @pytest.fixture(scope="module")
-def recording_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordingServer]:
+def recording_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     store = sqlite_store(tmp_path_factory.mktemp("store"))
-    app = create_app(Settings(_env_file=None, model_path=MODEL_PATH, log_level="warning"))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the in-process server did not start"
-    app.state.service.store = store
     insert_forecasts(
         store,
         [
@@ -55,11 +30,16 @@ def recording_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recor
             for n in range(1, 4)
         ],
     )
-    try:
-        yield RecordingServer(f"http://127.0.0.1:{port}", store)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    environment = {
+        "CGPA_MODEL_PATH": str(MODEL_PATH),
+        "CGPA_LOG_LEVEL": "warning",
+        # The service opens the test's database under the key its rows were written with.
+        "CGPA_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
+        "CGPA_ID_KEY": TEST_KEY.decode(),
+    }
+    store.engine.dispose()
+    with LiveServer.start(environment) as server:
+        yield server
 
 
 def send_real_grades(page, path: Path) -> str:
@@ -72,7 +52,7 @@ def send_real_grades(page, path: Path) -> str:
 
 
 def test_real_grades_are_counted_and_the_model_is_shown_against_them(
-    open_page, recording_server: RecordingServer, tmp_path: Path
+    open_page, recording_server: LiveServer, tmp_path: Path
 ) -> None:
     lines = ["student_id,1st,2nd,3rd,4th,5th"]
     lines += [f"s-{n},7,7,7,7,{7.2 + n / 10:.1f}" for n in range(1, 4)]
@@ -103,7 +83,7 @@ def test_real_grades_are_counted_and_the_model_is_shown_against_them(
 
 
 def test_a_grade_that_contradicts_a_recorded_one_is_pinned_to_its_line(
-    open_page, recording_server: RecordingServer, tmp_path: Path
+    open_page, recording_server: LiveServer, tmp_path: Path
 ) -> None:
     first = write_csv(tmp_path / "first.csv", "student_id,1st,2nd\nc-1,7,7.5\n")
     changed = write_csv(tmp_path / "changed.csv", "student_id,1st,2nd\nc-1,7,8.5\n")
