@@ -111,6 +111,7 @@ def measure(
             probe._stop.set()
             prober.join()
         peak_mib = service.memory.peak_bytes / 2**20
+        peak_anonymous_mib = service.memory.peak_anonymous_bytes / 2**20
     load = parse_wrk(output)
     statuses = marked_line(output, "HEAVY_JSON ")
     return {
@@ -118,6 +119,8 @@ def measure(
         "seconds": load.seconds,
         "students_per_batch": STUDENTS_PER_BATCH,
         "peak_rss_mib": round(peak_mib, 1),
+        # RSS less the pages mapped from files (bench/servers.py MemorySampler says why).
+        "peak_anonymous_mib": round(peak_anonymous_mib, 1),
         "probes": probe.summary(),
         "answers": statuses,
         "socket_errors": load.socket_errors,

@@ -111,7 +111,7 @@ def _heavy_targets(heavy: dict, add: Callable[[str, str, str, bool], None]) -> N
     add(
         "Heavy load: peak resident memory",
         f"<= {MAX_HEAVY_RSS_MIB:g} MiB",
-        f"{shipped['peak_rss_mib']:.0f} MiB",
+        f"{shipped['peak_rss_mib']:.0f} MiB ({shipped.get('peak_anonymous_mib', 0):.0f} anonymous)",
         shipped["peak_rss_mib"] <= MAX_HEAVY_RSS_MIB,
     )
     probes = shipped["probes"]

@@ -107,28 +107,43 @@ def tree_cpu_seconds(pid: int) -> float:
 
 @dataclass
 class MemorySampler:
-    """Resident memory of a process (and any children), sampled in a background thread."""
+    """Resident memory of a process (and any children), sampled in a background thread.
+
+    Besides RSS, the anonymous part (RSS less the pages mapped from files): how many pages
+    of a shared library such as libtorch count in RSS depends on the page cache, not on the
+    service (a library just installed, all of it cached, maps about twice as many pages
+    as one cached only where used), and the kernel can drop those clean pages at any time;
+    what the service allocates, and what a container's limit has to hold, is the rest."""
 
     pid: int
     interval: float = 0.2
     peak_bytes: int = 0
     last_bytes: int = 0
+    peak_anonymous_bytes: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def rss_now(self) -> int:
+        return self._now()[0]
+
+    def _now(self) -> tuple[int, int]:
+        """(RSS, RSS less file-backed pages) of the process and its children."""
         process = psutil.Process(self.pid)
-        total = process.memory_info().rss
-        for child in process.children(recursive=True):
+        resident = anonymous = 0
+        for member in [process, *process.children(recursive=True)]:
             with suppress(psutil.NoSuchProcess):
-                total += child.memory_info().rss
-        return total
+                memory = member.memory_info()
+                resident += memory.rss
+                # On Linux `shared` is the file-backed (and shared-memory) part of RSS.
+                anonymous += memory.rss - memory.shared
+        return resident, anonymous
 
     def sample(self) -> None:
         try:
-            self.last_bytes = self.rss_now()
+            self.last_bytes, anonymous = self._now()
         except psutil.NoSuchProcess:
             return
         self.peak_bytes = max(self.peak_bytes, self.last_bytes)
+        self.peak_anonymous_bytes = max(self.peak_anonymous_bytes, anonymous)
 
     @classmethod
     @contextmanager

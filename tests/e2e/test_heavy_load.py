@@ -20,8 +20,13 @@ import pytest
 from tests.conftest import MODEL_PATH, ROOT
 
 # The compose file and the Kubernetes manifest cap the container at 512 MiB; the issue's
-# target leaves room below that for the rest of the container.
-PEAK_RSS_MIB = 400
+# target, 400 MiB of RSS, leaves room below that for the rest of the container. RSS also
+# counts the pages mapped from torch's libraries, which are the kernel's to drop and depend
+# on the page cache: about 100 MiB where the libraries were loaded before, about 165 MiB right
+# after they were installed (a fresh clone, as CI runs). So the test holds what the service
+# allocates, its anonymous memory, to the target less the usual 100 MiB; the benchmark
+# reports both (bench/servers.py MemorySampler).
+PEAK_ANONYMOUS_MIB = 300
 PROBE_SECONDS = 1.0
 
 
@@ -40,7 +45,7 @@ def heavy_load(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_memory_stays_within_the_container(heavy_load: dict) -> None:
-    assert heavy_load["peak_rss_mib"] <= PEAK_RSS_MIB, heavy_load
+    assert heavy_load["peak_anonymous_mib"] <= PEAK_ANONYMOUS_MIB, heavy_load
 
 
 def test_every_health_probe_is_answered_200_within_a_second(heavy_load: dict) -> None:
