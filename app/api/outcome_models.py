@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.api.request_models import StudentIdText, with_examples
+from app.api.request_models import StudentIdText, grade_on_scale, with_examples
 from app.model.limits import Limits
 
 OUTCOME_KEYS = tuple(f'"{name}"'.encode() for name in ("student_id", "semester", "grade"))
@@ -40,16 +40,9 @@ class OutcomesRequest(BaseModel):
 def outcome_models(limits: Limits, max_outcomes: int) -> type[OutcomesRequest]:
     low, high = limits.scale
     last_semester = limits.max_history + 1
-    grade: Any = Annotated[
-        float,
-        Field(
-            ge=low,
-            le=high,
-            strict=True,
-            allow_inf_nan=False,
-            description=f"The real grade point average of that semester, {low:g}-{high:g}.",
-        ),
-    ]
+    grade: Any = grade_on_scale(
+        limits, f"The real grade point average of that semester, {low:g}-{high:g}."
+    )
     semester: Any = Annotated[
         int,
         Field(

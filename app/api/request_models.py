@@ -93,6 +93,15 @@ class RequestModels:
     grades: TypeAdapter[list[float]]
 
 
+def grade_on_scale(limits: Limits, description: str) -> Any:
+    """A grade as every request takes one: a finite JSON number on the card's scale."""
+    low, high = limits.scale
+    return Annotated[
+        float,
+        Field(ge=low, le=high, strict=True, allow_inf_nan=False, description=description),
+    ]
+
+
 def example_student(limits: Limits, codes: list[int] | list[str]) -> dict[str, Any]:
     """A valid history for the docs: the longest, mid-scale, with a code the model knows."""
     low, high = limits.scale
@@ -113,16 +122,9 @@ def request_models(
         code = Annotated[str, Field(strict=True, min_length=1, max_length=COLLEGE_CODE_MAX_LENGTH)]
     else:
         code = Annotated[int, Field(strict=True, ge=0, le=COLLEGE_CODE_MAX)]
-    grade: Any = Annotated[
-        float,
-        Field(
-            ge=low,
-            le=high,
-            strict=True,
-            allow_inf_nan=False,
-            description=f"A grade point average on the model's {low:g}-{high:g} scale.",
-        ),
-    ]
+    grade: Any = grade_on_scale(
+        limits, f"A grade point average on the model's {low:g}-{high:g} scale."
+    )
     grades = Field(
         min_length=1,
         max_length=limits.max_history,

@@ -36,12 +36,16 @@ class TooManyExplanations(ValueError):
 
 def work_rows(students: Sequence[Any], predictor: Predictor) -> int:
     """The forward rows answering these students takes: one each, plus every explanation's
-    coalitions. What admission (app/model/admission.py) counts."""
+    coalitions. What admission (app/model/admission.py) counts, known before any forward
+    pass runs; TooManyExplanations when the explanations alone would cost too much."""
     explained = [student for student in students if student.explain]
     if not explained:
         return len(students)
     groups = predictor.group_indexes([student.college_code for student in explained])
-    return len(students) + coalition_rows([len(student.grades) for student in explained], groups)
+    rows = coalition_rows([len(student.grades) for student in explained], groups)
+    if rows > MAX_EXPLAINED_ROWS:
+        raise TooManyExplanations(rows)
+    return len(students) + rows
 
 
 def cutoff_of(student: Any, default: float | None) -> float | None:
@@ -59,8 +63,8 @@ async def add_advice(
     predictor: Predictor,
     default_cutoff: float | None,
 ) -> None:
-    """Adds `risk` and `explanation` to the answers (in place) of the students asking;
-    TooManyExplanations when their explanations would cost too much."""
+    """Adds `risk` and `explanation` to the answers (in place) of the students asking (their
+    cost was checked by `work_rows` before the forecasts)."""
     if default_cutoff is None:
         # Without a default an absent field and an explicit null both ask for no risk, so
         # the field set need not be looked at (a 1000-student batch would notice).
@@ -86,11 +90,6 @@ async def add_advice(
         return
     histories = [students[index].grades for index in explained]
     colleges = [students[index].college_code for index in explained]
-    rows = coalition_rows(
-        [len(history) for history in histories], predictor.group_indexes(colleges)
-    )
-    if rows > MAX_EXPLAINED_ROWS:
-        raise TooManyExplanations(rows)
     explanations = await predictor.explanation_coalescer.run(histories, colleges)
     for index, explanation in zip(explained, explanations, strict=True):
         answers[index]["explanation"] = {

@@ -108,17 +108,10 @@ def unknown_college(college_code: object) -> str:
     )
 
 
-async def advise(
-    answers: list[dict],
-    students: Sequence[Any],
-    forecasts: Sequence[Forecast],
-    predictor: Predictor,
-    default_cutoff: float | None,
-    field: str,
-) -> None:
-    """`add_advice`, its refusal worded as a 422 on `field`."""
+def admitted_rows(students: Sequence[Any], predictor: Predictor, field: str) -> int:
+    """`work_rows`, its refusal worded as a 422 on `field`."""
     try:
-        await add_advice(answers, students, forecasts, predictor, default_cutoff)
+        return work_rows(students, predictor)
     except TooManyExplanations as refusal:
         message = str(refusal)
         detail = {"field": field, "message": message, "type": "too_many_explanations"}
@@ -129,11 +122,12 @@ async def predict_one(call: Call) -> Response:
     requests = request_models_of(call.request.app)
     student: Any = parse_body(call.body, requests.student, requests.limits.scale)
     histories, colleges = [student.grades], [student.college_code]
-    async with call.state.admission.admitted(work_rows([student], call.predictor)):
+    rows = admitted_rows([student], call.predictor, "explain")
+    async with call.state.admission.admitted(rows):
         forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
         answers = render(forecasts, histories, colleges, call.predictor)
         default_cutoff = call.state.settings.risk_below
-        await advise(answers, [student], forecasts, call.predictor, default_cutoff, "explain")
+        await add_advice(answers, [student], forecasts, call.predictor, default_cutoff)
         if student.student_id is not None:
             await record(call, "student_id", [student], answers)
         call.state.metrics.predicted["single"].inc()
@@ -147,11 +141,12 @@ async def predict_many(call: Call) -> Response:
     histories = [student.grades for student in students]
     colleges = [student.college_code for student in students]
     # The answer is built inside: its memory is part of the work the bound holds back.
-    async with call.state.admission.admitted(work_rows(students, call.predictor)):
+    rows = admitted_rows(students, call.predictor, "students")
+    async with call.state.admission.admitted(rows):
         forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
         answers = render(forecasts, histories, colleges, call.predictor)
         default_cutoff = call.state.settings.risk_below
-        await advise(answers, students, forecasts, call.predictor, default_cutoff, "students")
+        await add_advice(answers, students, forecasts, call.predictor, default_cutoff)
         first_id = next((i for i, student in enumerate(students) if student.student_id), None)
         if first_id is not None:
             await record(call, f"students[{first_id}].student_id", students, answers)
