@@ -55,7 +55,7 @@ from app.store.startup import StoreRefused, connect, open_store, watch
 logger = logging.getLogger("cgpa.startup")
 # Net allocations of tracked objects between young garbage collections (Python's default:
 # 700); why, in the lifespan.
-YOUNG_COLLECTION_EVERY = 20_000
+YOUNG_COLLECTION_EVERY = 200_000
 
 DESCRIPTION = """
 Forecasts a student's next-semester grade point average from the grades of the semesters so
@@ -105,10 +105,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # garbage collector's sight, its full passes stop re-scanning them, which shortens them
     # a great deal (`python -m bench.compare`: row "no gc.freeze").
     gc.freeze()
-    # A large batch leaves many objects alive until its answer is sent, and Python's default
-    # young collection (every 700 net allocations) scans them again and again; what that
-    # costs is in docs/performance.md (bench.compare, row "default gc thresholds"). Cycles
-    # are rare here, so collecting less often costs little.
+    # Large batches leave many objects alive until their answers are sent (under heavy load,
+    # dozens of batches at once), and a young collection scans them again and again: at
+    # Python's default (every 700 net allocations) and still at 20,000, that was a large
+    # share of the worker's time; docs/performance.md has the figures. Cycles are rare
+    # here, so collecting less often costs little.
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *thresholds[1:])
     # Last before serving: the store is open by now, so the first purge runs at startup.

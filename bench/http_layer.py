@@ -37,9 +37,11 @@ class ServiceAtCommit(LiveServer):
         return [sys.executable, "-P", *LiveServer.command(port, workers)[1:]]
 
 
-def extract(revision: str, into: Path) -> None:
+def extract(
+    revision: str, into: Path, folders: tuple[str, ...] = ("app", "bench", "harness")
+) -> None:
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "app", "bench", "harness"],
+        ["git", "-C", str(ROOT), "archive", revision, *folders],
         check=True,
         capture_output=True,
     ).stdout
