@@ -17,8 +17,17 @@ from tests.conftest import ROOT
 
 HEAVY = json.loads((ROOT / "bench" / "results" / "heavy_load.json").read_text())["heavy_load"]
 SHIPPED = HEAVY["as_shipped"]
-# A fifth of the limit spare: the benchmark's peak is one run on one machine.
+# A fifth more than the anonymous peak, the memory that grows with the load (the benchmark's
+# peak is one run on one machine). The pages mapped from files (torch's libraries, mostly) are
+# counted as measured, without headroom: they do not grow with load, and under the limit's
+# pressure the kernel reclaims them rather than killing the process. How many of them count
+# in RSS depends on the page cache (docs/performance.md, Heavy load).
 MEMORY_HEADROOM = 1.25
+
+
+def needed_mib() -> float:
+    anonymous = SHIPPED["peak_anonymous_mib"]
+    return anonymous * MEMORY_HEADROOM + (SHIPPED["peak_rss_mib"] - anonymous)
 # A probe must have twice the slowest answer measured under the heaviest load.
 PROBE_HEADROOM = 2.0
 UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9, "": 1}
@@ -42,13 +51,13 @@ def test_the_benchmark_measured_the_scenario_the_limits_are_for() -> None:
 
 def test_the_kubernetes_memory_limit_holds_the_peak_with_room() -> None:
     limit = mebibytes(deployment_container()["resources"]["limits"]["memory"])
-    assert SHIPPED["peak_rss_mib"] * MEMORY_HEADROOM <= limit, (SHIPPED["peak_rss_mib"], limit)
+    assert needed_mib() <= limit, (needed_mib(), limit)
 
 
 def test_the_compose_memory_limit_holds_the_peak_with_room() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     limit = mebibytes(compose["services"]["api"]["deploy"]["resources"]["limits"]["memory"])
-    assert SHIPPED["peak_rss_mib"] * MEMORY_HEADROOM <= limit, (SHIPPED["peak_rss_mib"], limit)
+    assert needed_mib() <= limit, (needed_mib(), limit)
 
 
 @pytest.mark.parametrize("probe", ["livenessProbe", "readinessProbe"])
