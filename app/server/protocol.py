@@ -37,8 +37,10 @@ tests/app/server/test_uvicorn_surface.py against the installed uvicorn:
   request the parser refused (or a callback raised in), replaced;
 - `self.parser` (its httptools parser; `get_http_version()` is read) and `self.url` (the
   request target so far, set from the first byte of each request), read only;
-- `self.cycle` (the current request's cycle, None before the first) and its
-  `response_complete`, read only;
+- `self.cycle` (the current request's cycle, None before the first): its
+  `response_complete` and `response_started` read; when a body's framing breaks while the app
+  still waits for it, its `disconnected` flag and `message_event` are set, as uvicorn's own
+  `connection_lost` does, so the app's read ends;
 - that uvicorn writes and closes through the transport `connection_made` is given.
 
 Cost per request on a keep-alive connection: two overridden parser callbacks, a byte count
@@ -53,6 +55,7 @@ import asyncio
 import functools
 import logging
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -243,16 +246,26 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         """uvicorn's answer to a request its parser refused, in the service's JSON instead of
         plain text, and with the status that says what was wrong."""
         refusal = self.unparsable(sys.exception())
-        if self.cycle is not None and not self.cycle.response_complete:
-            # The parser failed past the headers of a request the app has begun (a body
-            # framed wrongly): the app's answer may be on its way, so none is written here.
-            # The parser reads no more, and the app's answer ends the request: RequestLimits'
-            # 501 for a transfer coding but chunked, read_body's 408 for a body that never
-            # completes (both close the connection).
-            logger.info(
-                "stopped reading a request body",
-                extra={"client": self.peer, "reason": refusal.message},
-            )
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.response_started or not _plainly_chunked(cycle.scope["headers"]):
+                # The parser failed past the headers, and the app's answer is already under
+                # way (an early 413) or will be RequestLimits' 501 (a transfer coding but
+                # chunked): that answer ends the request; the parser reads no more.
+                logger.info(
+                    "stopped reading a request body",
+                    extra={"client": self.peer, "reason": refusal.message},
+                )
+                return
+            # The app is still waiting for a body that can no longer complete (its framing
+            # broke). Answer the 400 now rather than after the body deadline: the app's
+            # read ends as if the client had left, and whatever it would send is dropped.
+            cycle.disconnected = True
+            cycle.message_event.set()
+            log_refusal(refusal, self.peer)
+            assert self.wire is not None
+            self.wire.write(refusal.raw())
+            self.wire.close()
             return
         self.refuse_unparsed(refusal, linger=True)
 
@@ -278,3 +291,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             wire.close()
         else:
             wire.close_now()
+
+
+def _plainly_chunked(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the request's only transfer coding is chunked (RequestLimits' rule)."""
+    codings = [value for name, value in headers if name == b"transfer-encoding"]
+    return len(codings) == 1 and codings[0].strip().lower() == b"chunked"

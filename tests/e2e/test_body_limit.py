@@ -92,3 +92,18 @@ def test_a_chunked_body_one_byte_over_the_limit_is_413_without_its_end(
         status, answered = answer(connection)
     assert status == 413
     assert answered["error"] == "payload_too_large"
+
+
+def test_a_chunked_body_whose_framing_breaks_is_a_400_at_once(live_server: LiveServer) -> None:
+    # A chunk size that is not hexadecimal: the body can never complete, so the answer must
+    # not wait for the body deadline (30 s by default; the socket's timeout is far shorter).
+    with live_server.connect() as connection:
+        connection.settimeout(5)
+        send(connection, head("Transfer-Encoding: chunked") + b'5\r\n{"gra\r\nZZ\r\nxx\r\n')
+        status, answered = answer(connection)
+    assert status == 400, answered
+    assert answered["error"] == "bad_request" and answered["message"]
+    # The server goes on answering.
+    with live_server.connect() as connection:
+        send(connection, head("Content-Length: 22") + body_of(22))
+        assert answer(connection)[0] == 200

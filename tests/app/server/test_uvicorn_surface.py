@@ -62,12 +62,15 @@ def test_the_request_cycle_it_reads_exists(connect) -> None:
         hasattr(connection.protocol, "cycle"), "HttpToolsProtocol.cycle", "app/server/protocol.py"
     )
     connection.send(GET)
-    require(
-        hasattr(connection.protocol.cycle, "response_complete"),
-        "RequestResponseCycle.response_complete",
-        "app/server/protocol.py",
-    )
-    assert connection.protocol.cycle.response_complete  # and it means what it says
+    for name in ("response_complete", "response_started", "disconnected", "message_event"):
+        require(
+            hasattr(connection.protocol.cycle, name),
+            f"RequestResponseCycle.{name}",
+            "app/server/protocol.py",
+        )
+    # And they mean what they say: the answer is out, the client still there.
+    cycle = connection.protocol.cycle
+    assert cycle.response_started and cycle.response_complete and not cycle.disconnected
 
 
 def test_the_parser_and_target_it_reads_exist(connect) -> None:
