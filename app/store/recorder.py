@@ -154,7 +154,7 @@ class Recorder:
             outcome = self.store.unavailable_error()
         else:
             try:
-                rows, outcome = self.insert.rows_of(requests, self.store.key)
+                rows, outcome = self.insert.rows_of(requests, self.store.student_key)
                 self._insert(rows)
                 self.commits += 1
             except self.errors as error:

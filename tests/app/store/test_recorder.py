@@ -5,6 +5,7 @@ StoreUnavailableError."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.store.engine import create_engine, database_url
+from app.store.insert import grades_json
 from app.store.keys import student_key
 from app.store.migrate import upgrade
 from app.store.recorder import Answered, Forecasts, Recorder
@@ -168,3 +170,8 @@ def test_a_bug_in_the_rows_reaches_the_waiting_request_at_once(
         asyncio.run(recorder.record(broken))
     assert store.available
     assert len(asyncio.run(recorder.record(forecasts_of()))) == 1  # and the next one works
+
+
+@pytest.mark.parametrize("grades", [[7.0, 7.25, 8.1], (6.93,), [], [7, 8.5]])
+def test_the_grades_are_stored_as_json_dumps_writes_them(grades: Sequence[float]) -> None:
+    assert grades_json(grades) == json.dumps(list(grades))
