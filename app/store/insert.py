@@ -75,8 +75,8 @@ _encode_json = json.JSONEncoder().encode
 
 
 def grades_json(grades: Sequence[float]) -> str:
-    """The grades as `json.dumps` writes them, at a third of its cost: the request models
-    hold finite floats, whose JSON is their repr; anything else goes to the encoder."""
+    """The grades as `json.dumps` writes them, without its per-call set-up: the request
+    models hold finite floats, whose JSON is their repr; anything else goes to the encoder."""
     try:
         return "[" + ", ".join(map(float.__repr__, grades)) + "]"
     except TypeError:

@@ -24,10 +24,10 @@ def student_key(student_id: str, key: bytes) -> str:
 
 
 def student_keyer(key: bytes) -> Callable[[str], str]:
-    """`student_key` under one key, about 5 times faster per id: HMAC's two keyed hash
-    states are made once and copied for each id, where `hmac.digest` makes them again on
-    every call (RFC 2104; `tests/app/store/test_keys_and_engine.py` checks it against
-    `hmac.digest`)."""
+    """`student_key` under one key, for many ids: HMAC's two keyed hash states are made once
+    and copied for each id, where `hmac.digest` makes them again on every call, most of its
+    cost for a short id (RFC 2104; docs/performance.md, Recording, third pass;
+    `tests/app/store/test_keys_and_engine.py` checks it against `hmac.digest`)."""
     if len(key) > SHA256_BLOCK_BYTES:
         key = hashlib.sha256(key).digest()
     key = key.ljust(SHA256_BLOCK_BYTES, b"\0")
