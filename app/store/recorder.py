@@ -89,7 +89,9 @@ class Recorder:
         self.insert = ForecastInsert(dialect)
         self.errors: tuple[type[BaseException], ...] = (*STORE_ERRORS, dialect.loaded_dbapi.Error)
         self._waiting: list[Waiting] = []
-        self._handover_due = False
+        # The loop a hand-over is scheduled on (None: none is): a loop that closed before
+        # its hand-over ran (tests run several) does not keep the next one from scheduling.
+        self._handover_on: asyncio.AbstractEventLoop | None = None
         self._queue: queue.SimpleQueue[_Handover | None] = queue.SimpleQueue()
         self._connection: Any = None  # the thread's, between commits (a pool's proxy)
         self._last_commit = 0.0
@@ -105,15 +107,15 @@ class Recorder:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[list[str]] = loop.create_future()
         self._waiting.append((forecasts, done))
-        if not self._handover_due:
+        if self._handover_on is not loop:
             # At the end of this loop turn, so that the requests of the turn go together.
-            self._handover_due = True
+            self._handover_on = loop
             loop.call_soon(self._hand_over, loop)
         # A cancelled request (its client left) cancels `done`; the commit goes on.
         return await done
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        waiting, self._waiting, self._handover_due = self._waiting, [], False
+        waiting, self._waiting, self._handover_on = self._waiting, [], None
         deadline = loop.call_later(self.wait_seconds, self._expire, waiting)
         self._queue.put(_Handover(loop, waiting, deadline))
 
