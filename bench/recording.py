@@ -6,12 +6,18 @@ on SQLite with one worker, and on PostgreSQL with two workers (a database of its
 shared server, harness/postgres.py). Then 1000-student batches with ids on SQLite, as
 recorded forecasts per second. The targets: recorded at least 0.7x the plain requests/s and
 at most 2x its p99; at least 50,000 recorded forecasts/s. Results: bench/results/recording.json.
+
+Beside wrk's figures, each run reports the CPU time the server's processes used per request
+(per recorded forecast in batches): on a machine shared with other jobs requests/s moves with
+their load, CPU time per request much less, so it shows what recording costs the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import tempfile
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -21,9 +27,9 @@ import sqlalchemy as sa
 
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
-from bench.load import LUA_SCRIPT, LoadSpec, run_wrk
-from bench.rounds import BATCH_CONNECTIONS, interleaved_rounds, median_of
-from bench.servers import StartedServer, started_launcher
+from bench.load import LUA_SCRIPT, LoadResult, LoadSpec, run_wrk
+from bench.rounds import BATCH_CONNECTIONS, median_of
+from bench.servers import StartedServer, started_launcher, tree_cpu_seconds
 from harness.live_server import LiveServer
 from harness.postgres import scratch_database, unreachable_reason
 
@@ -41,20 +47,48 @@ class TwoWorkers(LiveServer):
         return super().command(port, workers=2)
 
 
+def measured(server: StartedServer, load: LoadSpec) -> tuple[LoadResult, float]:
+    """wrk's figures and the server's CPU microseconds (all its processes) per request."""
+    pid = server.server.process.pid
+    before = tree_cpu_seconds(pid)
+    result = run_wrk(server.server.base_url, load)
+    return result, (tree_cpu_seconds(pid) - before) * 1e6 / max(result.requests, 1)
+
+
 def compare(server: StartedServer, arguments: argparse.Namespace, spec: dict) -> dict:
-    """Plain and recorded rounds on one server; the ratios per connection count."""
-    servers = {"plain": server, "recorded": server}
+    """Plain and recorded runs on one server, interleaved (the order turns each round); the
+    ratios per connection count."""
     scripts = {"plain": LUA_SCRIPT, "recorded": RECORDED_SCRIPT}
-    rounds = interleaved_rounds(servers, arguments, spec, scripts=scripts)
+    runs: dict[tuple[str, int], list[tuple[LoadResult, float]]] = {}
+    for round_number in range(arguments.rounds):
+        order = list(scripts)[round_number % 2 :] + list(scripts)[: round_number % 2]
+        for connections in arguments.connections:
+            for name in order:
+                load = LoadSpec(
+                    "single", connections, arguments.seconds, seed=round_number + 1,
+                    script=scripts[name], **spec,
+                )  # fmt: skip
+                result, cpu = measured(server, load)
+                runs.setdefault((name, connections), []).append((result, cpu))
+                print(
+                    f"round {round_number + 1}/{arguments.rounds}  c={connections:<3} {name:<9}"
+                    f"{result.requests_per_second:>9.1f} req/s  p99 {result.p99_ms:.2f} ms  "
+                    f"server CPU {cpu:.0f} us/request  non-2xx {result.non_2xx}  "
+                    f"load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
     ratios = {}
-    for connections in map(str, arguments.connections):
-        plain, recorded = (
-            rounds["plain"][connections]["median"],
-            rounds["recorded"][connections]["median"],
-        )
+    for connections in arguments.connections:
+        medians = {}
+        for name in scripts:
+            results = [result for result, _ in runs[(name, connections)]]
+            cpu = statistics.median(cpu for _, cpu in runs[(name, connections)])
+            medians[name] = {**median_of(results), "server_cpu_us_per_request": round(cpu, 1),
+                             "rounds": [result.as_dict() for result in results]}  # fmt: skip
+        plain, recorded = medians["plain"], medians["recorded"]
         throughput = recorded["requests_per_second"] / plain["requests_per_second"]
         p99 = recorded["p99_ms"] / plain["p99_ms"]
-        ratios[connections] = {
+        ratios[str(connections)] = {
             "plain": plain,
             "recorded": recorded,
             "throughput_ratio": round(throughput, 3),
@@ -63,24 +97,35 @@ def compare(server: StartedServer, arguments: argparse.Namespace, spec: dict) ->
             and p99 <= MAX_P99_RATIO
             and recorded["non_2xx"] == 0,
         }
-        print(f"c={connections}: recorded {throughput:.2f}x requests/s, p99 {p99:.2f}x", flush=True)
+        print(
+            f"c={connections}: recorded {throughput:.2f}x requests/s, p99 {p99:.2f}x; server "
+            f"CPU per request {recorded['server_cpu_us_per_request']:.0f} us recorded, "
+            f"{plain['server_cpu_us_per_request']:.0f} us plain",
+            flush=True,
+        )
     return ratios
 
 
 def recorded_batches(server: StartedServer, arguments: argparse.Namespace, spec: dict) -> dict:
-    results = []
+    runs = []
     for round_number in range(arguments.rounds):
         load = LoadSpec(
             "batch", BATCH_CONNECTIONS, max(arguments.seconds / 2, 1.0), seed=round_number + 1,
             script=RECORDED_SCRIPT, **spec,
         )  # fmt: skip
-        results.append(run_wrk(server.server.base_url, load))
-    median = median_of(results)
+        runs.append(measured(server, load))
+    median = median_of([result for result, _ in runs])
     per_second = round(median["requests_per_second"] * 1000)
-    print(f"1000-student batches with ids: {per_second:,} recorded forecasts/s", flush=True)
+    cpu = statistics.median(cpu for _, cpu in runs) / 1000
+    print(
+        f"1000-student batches with ids: {per_second:,} recorded forecasts/s; server CPU "
+        f"{cpu:.1f} us per recorded forecast",
+        flush=True,
+    )
     return {
         "median": median,
         "recorded_per_second": per_second,
+        "server_cpu_us_per_forecast": round(cpu, 1),
         "meets_target": per_second >= MIN_RECORDED_PER_SECOND and median["non_2xx"] == 0,
     }
 
@@ -109,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                    "CGPA_LOG_LEVEL": "warning", "CGPA_ID_KEY": ID_KEY}  # fmt: skip
     results: dict = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
         "settings": {
             "rounds": arguments.rounds,
             "seconds_per_run": arguments.seconds,
@@ -137,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"PostgreSQL rows skipped: {reason}", flush=True)
             results["postgresql_2_workers"] = {"skipped": reason}
+    results["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "recording.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {arguments.out / 'recording.json'}")

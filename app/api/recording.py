@@ -2,8 +2,8 @@
 by /predict, /predict/batch and the protocol's inference alike.
 
 A row is built from the very values the answer carries (rounded as sent) plus the raw grades
-and group the client sent; its forecast id is a time-ordered UUID made here
-(app/store/forecast_ids.py). The answer gets its
+and group the client sent; the request hands those over and the recorder's thread builds the
+row and its forecast id, a time-ordered UUID (app/store/insert.py). The answer gets its
 `forecast_id` only after the group commit returned (app/store/recorder.py): a 200 carrying a
 forecast id means the row is in the database. Students without an id are neither recorded
 nor changed, so a request without any id is answered byte for byte as before.
@@ -12,33 +12,21 @@ nor changed, so a request without any id is answered byte for byte as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from app.api.errors import ApiError
 from app.state import ServiceState
-from app.store.forecast_ids import new_forecast_id
-from app.store.recorder import Recorder, Row
-from app.store.store import Store, StoreUnavailableError
+from app.store.recorder import Answered, Forecasts, Recorder
+from app.store.store import StoreUnavailableError
+
+__all__ = ["Answered", "answered_of", "record_forecasts", "recorder_for", "store_unavailable"]
 
 RECORDING_OFF = (
     "recording is off on this server (CGPA_DATABASE_URL=none); send the request without "
     "student_id for a forecast that is not recorded"
 )
 STORE_UNAVAILABLE = "store_unavailable"
-
-
-@dataclass(frozen=True, slots=True)
-class Answered:
-    """What one student was answered, as recorded (the answer's rounded values)."""
-
-    semester: int
-    predicted: float
-    low: float
-    high: float
-    risk_below: float | None = None
-    risk_probability: float | None = None
 
 
 def recorder_for(state: ServiceState, field: str, status: int = 422) -> Recorder:
@@ -62,38 +50,23 @@ async def record_forecasts(
     """Records the students that carry an id; their forecast ids after the commit (None for
     the others). 422 when recording is off; 503 with Retry-After when the store fails."""
     recorder = recorder_for(state, field)
-    store: Store = recorder.store
-    now = datetime.now(UTC)
-    forecast_ids: list[str | None] = [None] * len(student_ids)
-    rows: list[Row] = []
-    for index, student_id in enumerate(student_ids):
-        if student_id is None:
-            continue
-        forecast_id = new_forecast_id()
-        forecast_ids[index] = forecast_id
-        values = answered[index]
-        group = groups[index]
-        rows.append(
-            {
-                "id": forecast_id,
-                "student_key": store.student_key(student_id),
-                "semester": values.semester,
-                "grades": list(histories[index]),
-                "group_code": None if group is None else str(group),
-                "predicted": values.predicted,
-                "interval_low": values.low,
-                "interval_high": values.high,
-                "interval_level": level,
-                "risk_below": values.risk_below,
-                "risk_probability": values.risk_probability,
-                "model_version": model_version,
-                "created_at": now,
-            }
-        )
+    chosen = [index for index, student_id in enumerate(student_ids) if student_id is not None]
+    forecasts = Forecasts(
+        [student_id for student_id in student_ids if student_id is not None],
+        [histories[index] for index in chosen],
+        [groups[index] for index in chosen],
+        [answered[index] for index in chosen],
+        model_version,
+        level,
+        datetime.now(UTC),
+    )
     try:
-        await recorder.record(rows)
+        recorded = await recorder.record(forecasts)
     except StoreUnavailableError as error:
         raise store_unavailable(error, field, state.settings.retry_after) from None
+    forecast_ids: list[str | None] = [None] * len(student_ids)
+    for index, forecast_id in zip(chosen, recorded, strict=True):
+        forecast_ids[index] = forecast_id
     return forecast_ids
 
 

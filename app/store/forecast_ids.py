@@ -24,3 +24,17 @@ def new_forecast_id() -> str:
     random = int.from_bytes(os.urandom(RANDOM_BITS // 8), "big") & RANDOM_MASK
     digits = f"{(milliseconds << RANDOM_BITS) | VERSION_AND_VARIANT | random:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def new_forecast_ids(count: int) -> list[str]:
+    """`count` ids of this millisecond, from one read of the system's random source (a
+    read per id was a system call per recorded forecast)."""
+    milliseconds = (time.time_ns() // 1_000_000) << RANDOM_BITS
+    randomness = os.urandom(count * RANDOM_BITS // 8)
+    step = RANDOM_BITS // 8
+    ids = []
+    for start in range(0, count * step, step):
+        random = int.from_bytes(randomness[start : start + step], "big") & RANDOM_MASK
+        digits = f"{milliseconds | VERSION_AND_VARIANT | random:032x}"
+        ids.append(f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}")
+    return ids

@@ -12,14 +12,36 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 KEY_BYTES = 32
+SHA256_BLOCK_BYTES = 64
 
 
 def student_key(student_id: str, key: bytes) -> str:
-    # hmac.digest: the one-shot C path, several times faster than hmac.new per id.
     return hmac.digest(key, student_id.encode("utf-8"), hashlib.sha256).hex()
+
+
+def student_keyer(key: bytes) -> Callable[[str], str]:
+    """`student_key` under one key, for many ids: HMAC's two keyed hash states are made once
+    and copied for each id, where `hmac.digest` makes them again on every call, most of its
+    cost for a short id (RFC 2104; docs/performance.md, Recording, third pass;
+    `tests/app/store/test_keys_and_engine.py` checks it against `hmac.digest`)."""
+    if len(key) > SHA256_BLOCK_BYTES:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(SHA256_BLOCK_BYTES, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def keyed(student_id: str) -> str:
+        inner_hash = inner.copy()
+        inner_hash.update(student_id.encode("utf-8"))
+        outer_hash = outer.copy()
+        outer_hash.update(inner_hash.digest())
+        return outer_hash.hexdigest()
+
+    return keyed
 
 
 def key_file_for(database: Path) -> Path:

@@ -9,11 +9,12 @@ forecasts never look at it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from app.store.keys import student_key
+from app.store.keys import student_keyer
 
 # The name a 503 gives for the part that failed, so a client and an operator know which.
 STORE_NAME = "the forecast store"
@@ -35,9 +36,11 @@ class Store:
     # SQLite: the background checkpoint found a long write-ahead log, which the recorder
     # empties between two of its commits (app/store/recorder.py).
     log_reset_due: bool = False
+    # The key's HMAC, ready for one id after another (app/store/keys.py).
+    student_key: Callable[[str], str] = field(init=False, repr=False)
 
-    def student_key(self, student_id: str) -> str:
-        return student_key(student_id, self.key)
+    def __post_init__(self) -> None:
+        self.student_key = student_keyer(self.key)
 
     @property
     def available(self) -> bool:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.store.engine import DEFAULT_SQLITE_PATH, StoreConfigError, create_engine, database_url
-from app.store.keys import key_file_for, sqlite_key, student_key
+from app.store.keys import key_file_for, sqlite_key, student_key, student_keyer
 
 
 def test_the_student_key_is_a_keyed_hash_never_the_id() -> None:
@@ -86,3 +86,10 @@ def test_a_sqlite_engine_creates_its_folder_and_uses_wal(tmp_path: Path) -> None
     with engine.connect() as connection:
         assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"", b"short", bytes(range(64)), b"x" * 100])
+def test_the_prepared_student_key_is_the_hmac_of_the_id(key: bytes) -> None:
+    keyed = student_keyer(key)
+    for student_id in ("S-1", "", "étudiant-ü-42", "x" * 500):
+        assert keyed(student_id) == student_key(student_id, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,9 @@ import sqlalchemy as sa
 from app.store import startup as startup_module
 from app.store.engine import checkpoint
 from app.store.migrate import upgrade
-from app.store.recorder import Recorder
+from app.store.recorder import Answered, Forecasts, Recorder
 from app.store.startup import StoreRefused, checkpoint_and_mark, connect, open_store, watch
 from harness.live_server import free_port
-from harness.store_rows import forecast_row
 
 ID_KEY = "an-id-key-of-32-characters-long!"
 
@@ -124,14 +124,11 @@ def test_a_long_write_ahead_log_is_emptied_by_the_recorder_between_commits(
     checkpoint_and_mark(store)
     assert store.log_reset_due
     recorder = Recorder(store)
-
-    async def record_and_wait_for_the_recorders_thread() -> None:
-        await recorder.record([forecast_row(store, "s-1", 5, 7.0)])
-        # The thread runs its work in order: the emptying, queued after the commit, is done.
-        await asyncio.get_running_loop().run_in_executor(recorder.executor, lambda: None)
-
-    asyncio.run(record_and_wait_for_the_recorders_thread())
+    forecasts = Forecasts(["s-1"], [[7.0] * 4], [None], [Answered(5, 7.0, 6.2, 7.8)], "1.0.0", 0.9,
+                          datetime.now(UTC))  # fmt: skip
+    asyncio.run(recorder.record(forecasts))
+    # The thread empties the log after answering the commit; closing waits for that.
+    recorder.close()
 
     assert log.stat().st_size == 0 and not store.log_reset_due
-    recorder.close()
     store.engine.dispose()
