@@ -26,6 +26,7 @@ from training.data import (
 from training.data.store import StoreSource
 from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
 from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.path_summary import final_cutoffs, summarise_path
 from training.evaluation.report_types import EvaluationReport
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.evaluation.scores import Evaluation, per_length_metrics, split_metrics, summarise
@@ -164,9 +165,10 @@ def evaluate(
     splits = list(cross_validation_ids(table, folds, repeats, config.seed))
     seed_split = split_metrics(evaluate_split(table, seed_split_ids(table), history, config))
 
+    path_cutoffs = final_cutoffs(table, history)
     results: list[SplitResult] = []
     for test_ids in tqdm(splits, desc="folds", unit="fold"):
-        results.append(evaluate_split(table, test_ids, history, config))
+        results.append(evaluate_split(table, test_ids, history, config, path_cutoffs))
     evaluation = Evaluation(
         seed_split=seed_split,
         folds=[split_metrics(result) for result in results],
@@ -188,11 +190,13 @@ def evaluate(
     report["fairness"] = advice["fairness"]
     if "group_coverage" in advice:
         report["group_coverage"] = advice["group_coverage"]
+    report["path"] = summarise_path([r.path for r in results if r.path is not None], repeats)
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)
     table_text = terminal_table(report)
     log(table_text)
+    log("\n".join(["road to graduation:", *report["path"]["verdicts"]]))
     (report_dir / "report.json").write_text(json_text(report), encoding="utf-8")
     (report_dir / "report.md").write_text(markdown(report, table_text), encoding="utf-8")
     write_plots(evaluation.first_repeat, evaluation.folds, report, report_dir)
