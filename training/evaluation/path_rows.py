@@ -8,7 +8,8 @@ every term. The models, all fitted on the same training part:
   regression, `training.model.path`), its interval from the path's own cells;
 - "direct regression": least squares of grade l + h on the first l grades and the group
   one-hot, per (l, h) (at horizon 1 the evaluation's per-length regression; later, the
-  path's own regression, so it differs from the served one only where the network is used);
+  path's own regression, so it differs from the served one only where the rolled network
+  is mixed in);
 - "last grade carried forward";
 - "network rolled forward": the fitted network fed its own forecasts as the next grades.
 A final CGPA is the mean of the given grades and each model's forecasts of the rest. The
@@ -20,7 +21,6 @@ final risk P(final < c) is the served one (the final cell's residuals, read as
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from app.model.risk import RiskModel
 from training.data import Samples, StudentTable, prefix_samples
@@ -28,8 +28,8 @@ from training.evaluation.baselines import linear_regression_per_length
 from training.evaluation.results import FINAL, PathRows
 from training.evaluation.risk import logistic_probability_below
 from training.model.fit import FitResult, predict
-from training.model.network import GradeSequenceNet
 from training.model.path_calibrate import PathFit
+from training.model.path_roll import rolled_forward
 
 SERVED = "project path"
 DIRECT = "direct regression"
@@ -60,7 +60,8 @@ def path_rows(
             train = prefix_samples(table, sorted(train_ids), history)
             direct = np.clip(linear_regression_per_length(train, test), low, high)
         else:
-            served = direct = path.regression.predict(test, horizon)
+            direct = path.regression.predict(test, horizon)
+            served = path.regression.serve(fit.network, test, horizon)
             half = np.array(
                 [
                     path.cell(length, horizon, group).half_width
@@ -98,21 +99,6 @@ def _keep(
     rows.covered[key] = (actual >= low) & (actual <= high)
     rows.widths[key] = high - low
     rows.lengths[key] = lengths.copy()
-
-
-@torch.no_grad()
-def rolled_forward(network: GradeSequenceNet, samples: Samples, horizon: int) -> np.ndarray:
-    """The network's forecast of grade length + horizon, each next grade being its own
-    forecast (clamped, as served) of the one before."""
-    grades = torch.from_numpy(samples.grades).clone()
-    lengths = torch.from_numpy(samples.lengths).clone()
-    groups = torch.from_numpy(samples.group_indexes)
-    forecast = network(grades, lengths, groups)[:, 0]
-    for _ in range(horizon - 1):
-        grades[torch.arange(len(lengths)), lengths] = forecast
-        lengths = lengths + 1
-        forecast = network(grades, lengths, groups)[:, 0]
-    return forecast.double().numpy()
 
 
 def _final_rows(

@@ -47,6 +47,14 @@ grade x standardised; l is a student's history length.
    head . h = 2 head . g - head . 1, the constant joining the offsets. The zero start is
    g = 1/2, whose hidden products are zero, so step 0 uses the biases alone.
 
+6. The path (format 4, `path`). Column 0 is forward's own output, so the next semester of a
+   path is the answer's forecast bit for bit. Later horizons are the direct regressions of
+   `training.model.path`, linear in the grades and the group one-hot, so rewrite 3 folds them
+   too: one more product of the same [groups + grades, batch] input gives every (horizon,
+   length) row (`path_layout`), each student's row per horizon is gathered by length,
+   clamped, mixed with the network rolled forward where `rolled_share` says (forward run
+   again on the history extended by its own forecasts), and NaN past the last semester.
+
 It computes in float64. Matrix products sum in an order that depends on the batch size, so a
 student's answer varies in the last bits with the other students that share its forward pass
 (the service joins concurrent requests into one); in float32 that changed some answers
@@ -91,6 +99,7 @@ class CompactGradePredictor(nn.Module):
     path_bias: Tensor
     path_rows: Tensor
     path_horizons: Tensor
+    rolled_share: Tensor
     not_a_number: Tensor
 
     def __init__(self, trained: GradeSequenceNet, later: PathRegression | None = None) -> None:
@@ -102,8 +111,10 @@ class CompactGradePredictor(nn.Module):
         for name, value in layout.items():
             self.register_buffer(name, value.contiguous())
         # The path's last semester (the card's `path.final_semesters`); without a path
-        # regression, `path` is the next semester alone.
+        # regression, `path` is the next semester alone. `rolls`: some (horizon, length)
+        # mixes in the network rolled forward (`rolled_share`), so `path` runs it.
         self.final_semesters: int = trained.max_history + 1
+        self.rolls: bool = bool(later is not None and later.rolled_share.any())
         self.max_history: int = trained.max_history
         self.groups: int = trained.group_count
         self.hidden_width: int = trained.shape.folded_width
@@ -161,11 +172,35 @@ class CompactGradePredictor(nn.Module):
         inputs, lengths = self._inputs(grades, lengths, group_indexes)
         matrix = self.path_matrix.narrow(1, 0, inputs.size(0))
         by_row = torch.addmm(self.path_bias, matrix, inputs, alpha=self.one)  # [H' K, B]
-        later = by_row.gather(0, self.path_rows + lengths)  # [H', B]: each one's length
-        later = later.clamp(self.grade_floor, self.grade_ceiling)
+        rows = self.path_rows + lengths  # [H', B]: each student's row per horizon
+        later = by_row.gather(0, rows).clamp(self.grade_floor, self.grade_ceiling)
+        if self.rolls:
+            share = self.rolled_share.view(-1, 1).expand(-1, lengths.size(0)).gather(0, rows)
+            later = torch.lerp(later, self._rolled(inputs, lengths, group_indexes, first), share)
         past_the_end = self.path_horizons + lengths > self.final_semesters
         later = torch.where(past_the_end, self.not_a_number, later)
         return torch.cat([first, later.t()], 1)
+
+    def _rolled(
+        self, inputs: Tensor, lengths: Tensor, group_indexes: Tensor, first: Tensor
+    ) -> Tensor:
+        """[H', B]: the network rolled forward, each later grade forecast from the history
+        and the forecasts before it (which fill the grades after the history)."""
+        grades = inputs.narrow(0, self.groups, inputs.size(0) - self.groups).t()
+        missing = self.max_history - grades.size(1)
+        grades = torch.cat([grades, grades.new_zeros(grades.size(0), missing)], 1)
+        forecast = first  # [B, 1]
+        position = lengths
+        rolled: list[Tensor] = []
+        for _ in range(self.path_horizons.size(0)):
+            # Past the last semester the position is clamped: those columns end up NaN.
+            at = position.clamp(0, self.max_history - 1).unsqueeze(1)
+            grades = grades.scatter(1, at, forecast)
+            position = position + 1
+            reading = position.clamp(1, self.max_history)
+            forecast = self.forward(grades, reading, group_indexes).narrow(1, 0, 1)
+            rolled.append(forecast.t())
+        return torch.cat(rolled)
 
     def _inputs(
         self, grades: Tensor, lengths: Tensor, group_indexes: Tensor
@@ -204,7 +239,9 @@ def path_layout(later: PathRegression | None, history: int, groups: int) -> dict
         matrix[:, :, :groups] = (offset[:, :groups] - offset[:, -1:]).transpose(1, 2)
         matrix[:, :, groups:] = later.weight.transpose(1, 2)
         bias = offset[:, -1].to(torch.float64)
+    share = later.rolled_share if later else torch.zeros(0, history)
     return {
+        "rolled_share": share.to(torch.float64).reshape(count * history),
         "path_matrix": matrix.reshape(count * history, groups + history),
         "path_bias": bias.reshape(count * history, 1),
         "path_rows": (torch.arange(count) * history - 1).view(-1, 1),

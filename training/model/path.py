@@ -1,7 +1,10 @@
 """The later terms of a student's path (#27 part 2): per (history length, horizon >= 2), a
 direct linear regression of grade length + horizon on the history, a bias and the group
 one-hot, with no penalty (the closed form of `training.model.blend.regression_by_length`, the
-horizon-1 bar, on that horizon's rows). Horizon 1 stays the network's own forecast.
+horizon-1 bar, on that horizon's rows), mixed with the network rolled forward on its own
+forecasts (`training.model.path_roll`) in the share the members' held-out rows choose, by the
+rule of `training.model.blend.network_shares` (0, the regression alone, unless the mix is
+clearly better). Horizon 1 stays the network's own forecast.
 
 `fit_path_regression` fits it on every training student that has the term, and, per
 cross-fitting member, on that member's training students only, so each student gets a
@@ -18,20 +21,24 @@ import torch
 from torch import Tensor
 
 from training.data import Samples, StudentTable, prefix_samples
-from training.model.blend import regression_by_length
+from training.model.blend import network_shares, regression_by_length
 from training.model.network import GradeSequenceNet
+from training.model.path_roll import member_rolled_forward, rolled_forward
 
 
 @dataclass(frozen=True)
 class PathRegression:
-    """Raw-grade tables: horizon h's forecast for a history of length l in group slot g is
-    grades @ weight[h - 2, :, l - 1] + offset[h - 2, g, l - 1], clamped to the scale. The
-    last slot is the unknown group (the training rows' average group, as at horizon 1)."""
+    """Raw-grade tables: horizon h's direct forecast for a history of length l in group slot
+    g is grades @ weight[h - 2, :, l - 1] + offset[h - 2, g, l - 1], clamped to the scale. The
+    last slot is the unknown group (the training rows' average group, as at horizon 1). The
+    served forecast is a = rolled_share[h - 2, l - 1] of the network rolled forward and 1 - a
+    of that."""
 
     final_semesters: int  # the last semester of a path: the longest history (max_history + 1)
     scale: tuple[float, float]
     weight: Tensor  # float64 [later horizons, step, length]; zero past each length
     offset: Tensor  # float64 [later horizons, slot, length]
+    rolled_share: Tensor  # float64 [later horizons, length]; 0: the regression alone
 
     @property
     def horizons(self) -> range:
@@ -39,9 +46,17 @@ class PathRegression:
         return range(2, self.final_semesters)
 
     def predict(self, samples: Samples, horizon: int) -> np.ndarray:
-        """The served (clamped) forecast of grade length + horizon for each row."""
+        """The direct regression's (clamped) forecast of grade length + horizon for each row."""
         index = horizon - 2
         return _forecast(self.weight[index], self.offset[index], samples, self.scale)
+
+    def serve(self, network: GradeSequenceNet, samples: Samples, horizon: int) -> np.ndarray:
+        """The served forecast: the direct one mixed with the network rolled forward."""
+        direct = self.predict(samples, horizon)
+        share = self.rolled_share[horizon - 2, samples.lengths - 1].numpy()
+        if not share.any():
+            return direct
+        return direct + share * (rolled_forward(network, samples, horizon) - direct)
 
 
 @dataclass(frozen=True)
@@ -59,15 +74,18 @@ def fit_path_regression(
     student_ids: list[int],
     fold_of_student: dict[int, int],
     members: int,
+    blend: bool = True,
 ) -> tuple[PathRegression, HeldOutPath]:
-    """The regression on every training row, and the members' out-of-fold forecasts.
-    `network` lends its standardisation and group slots (the rows are solved in its
-    standardised units, as at horizon 1)."""
+    """The regression on every training row, its mix with the rolled network (none without
+    `blend`), and the members' out-of-fold served forecasts. `network` lends its
+    standardisation and group slots (the rows are solved in its standardised units, as at
+    horizon 1)."""
     history = network.max_history
     slots = network.shape.slots
     later = range(2, history + 1)  # up to the last semester, history + 1
     weight = torch.zeros(len(later), history, history, dtype=torch.float64)
     offset = torch.zeros(len(later), slots, history, dtype=torch.float64)
+    rolled_share = torch.zeros(len(later), history, dtype=torch.float64)
     held_out = HeldOutPath({}, {})
     for index, horizon in enumerate(later):
         samples = prefix_samples(table, sorted(student_ids), history, horizon)
@@ -84,9 +102,30 @@ def fit_path_regression(
             own = (member == k).numpy()
             tables = _raw_tables(network, *(part[k] for part in per_member))
             forecasts[own] = _forecast(*tables, samples.select(own), table.scale)
+        if blend:
+            rolled = member_rolled_forward(network, samples, horizon, member)
+            rolled_share[index] = _shares(samples, rolled, forecasts, history)
+            share = rolled_share[index, samples.lengths - 1].numpy()
+            forecasts = forecasts + share * (rolled - forecasts)
         held_out.samples[horizon] = samples
         held_out.forecasts[horizon] = forecasts
-    return PathRegression(history + 1, table.scale, weight, offset), held_out
+    regression = PathRegression(history + 1, table.scale, weight, offset, rolled_share)
+    return regression, held_out
+
+
+def _shares(samples: Samples, rolled: np.ndarray, direct: np.ndarray, history: int) -> Tensor:
+    """Per history length, the rolled network's share against the direct regression on
+    these out-of-fold rows (`network_shares`' rule: 0 unless clearly better)."""
+
+    def row(values: np.ndarray) -> Tensor:
+        return torch.from_numpy(np.asarray(values, np.float64)).unsqueeze(0)
+
+    lengths = torch.from_numpy(samples.lengths).unsqueeze(0)
+    weight = torch.ones_like(lengths, dtype=torch.float64)
+    shares = network_shares(
+        row(rolled), row(direct), row(samples.targets), weight, lengths, history
+    )
+    return shares.double()
 
 
 def _standardised_rows(

@@ -49,7 +49,7 @@ def fit_path(
     """The direct regression of the later horizons and every path cell, for a fitted network."""
     members = config.ensemble_size
     regression, held_out = fit_path_regression(
-        fit.network, table, student_ids, fit.fold_of_student, members
+        fit.network, table, student_ids, fit.fold_of_student, members, config.regression_blend
     )
     history = fit.network.max_history
     cells: dict[CellKey, GroupCell] = {}

@@ -3,6 +3,8 @@ direct regression's (training/model/path.py), NaN past the last semester, paddin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -22,7 +24,8 @@ def random_regression(scale: tuple[float, float] = (0.0, 10.0)) -> PathRegressio
     weight = torch.rand(later, HISTORY, HISTORY, generator=generator, dtype=torch.float64) * 0.3
     weight = torch.triu(weight)  # [horizon, step, length]: step < length only
     offset = torch.rand(later, GROUPS + 1, HISTORY, generator=generator, dtype=torch.float64)
-    return PathRegression(HISTORY + 1, scale, weight, offset * scale[1] * 0.4)
+    share = torch.zeros(later, HISTORY, dtype=torch.float64)
+    return PathRegression(HISTORY + 1, scale, weight, offset * scale[1] * 0.4, share)
 
 
 def as_samples(grades: torch.Tensor, lengths: torch.Tensor, indexes: torch.Tensor) -> Samples:
@@ -76,3 +79,29 @@ def test_path_is_clamped_and_without_a_regression_is_the_next_semester() -> None
     present = path[~path.isnan()]
     assert float(present.min()) >= 0.0 and float(present.max()) <= 4.0
     assert alone.shape == (500, 1)
+
+
+@pytest.mark.parametrize("padding", [0.0, float("nan")])
+def test_the_rolled_network_is_mixed_in_as_training_serves_it(padding: float) -> None:
+    """Where `rolled_share` > 0 the module rolls the network forward on its own forecasts and
+    mixes it in: the same as `PathRegression.serve` on the training network."""
+    network = random_network(False)
+    direct = random_regression()
+    shares = torch.tensor([[0.0, 1.0, 0.5, 0.0], [0.3, 0.0, 0.0, 0.0], [0.8, 0.0, 0.0, 0.0]])
+    regression = replace(direct, rolled_share=shares.double())
+    served = compact_module(network, regression)
+    assert served.rolls
+    grades, lengths, indexes = random_batch(300)
+    for row, length in enumerate(lengths.tolist()):
+        grades[row, length:] = padding
+    with torch.inference_mode():
+        path = served.path(grades, lengths, indexes)
+    samples = as_samples(grades.nan_to_num(0.0), lengths, indexes)
+    for horizon in regression.horizons:
+        reachable = (lengths + horizon <= HISTORY + 1).numpy()
+        expected = regression.serve(network, samples, horizon)[reachable]
+        np.testing.assert_allclose(path[:, horizon - 1].numpy()[reachable], expected, atol=1e-4)
+    mixed = (lengths == 2).numpy() | (lengths == 3).numpy() | (lengths == 1).numpy()
+    plain = compact_module(network, direct).path(grades, lengths, indexes)
+    assert not torch.equal(path[mixed].nan_to_num(0.0), plain[mixed].nan_to_num(0.0))
+    assert torch.equal(path[:, 0], plain[:, 0])
