@@ -115,6 +115,12 @@ class CompactGradePredictor(nn.Module):
         # mixes in the network rolled forward (`rolled_share`), so `path` runs it.
         self.final_semesters: int = trained.max_history + 1
         self.rolls: bool = bool(later is not None and later.rolled_share.any())
+        # Forward passes the roll needs: up to the last horizon with a share (each costs
+        # one forward pass; the horizons after it read the regression alone).
+        self.roll_steps: int = 0
+        if later is not None and self.rolls:
+            used = later.rolled_share.any(1).nonzero().flatten()
+            self.roll_steps = int(used.max()) + 1
         self.max_history: int = trained.max_history
         self.groups: int = trained.group_count
         self.hidden_width: int = trained.shape.folded_width
@@ -192,7 +198,7 @@ class CompactGradePredictor(nn.Module):
         forecast = first  # [B, 1]
         position = lengths
         rolled: list[Tensor] = []
-        for _ in range(self.path_horizons.size(0)):
+        for _ in range(self.roll_steps):
             # Past the last semester the position is clamped: those columns end up NaN.
             at = position.clamp(0, self.max_history - 1).unsqueeze(1)
             grades = grades.scatter(1, at, forecast)
@@ -200,6 +206,9 @@ class CompactGradePredictor(nn.Module):
             reading = position.clamp(1, self.max_history)
             forecast = self.forward(grades, reading, group_indexes).narrow(1, 0, 1)
             rolled.append(forecast.t())
+        # Horizons past the last one with a share: zeros, which a share of 0 never reads.
+        unused = self.path_horizons.size(0) - self.roll_steps
+        rolled.append(grades.new_zeros(unused, grades.size(0)))
         return torch.cat(rolled)
 
     def _inputs(
