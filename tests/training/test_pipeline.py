@@ -301,6 +301,12 @@ def test_evaluate_writes_every_file_with_finite_numbers(
     assert "<= 0.15" not in terminal
     assert_ties_are_told_from_losses(report)
     assert_coverage_by_group_is_reported(report, terminal)
+    # The road to graduation: every horizon and the final CGPA, in the report and the terminal.
+    path = report["path"]
+    assert set(path["horizons"]) == {"1", "2", "3", "4"} and path["final"]["rows"] > 0
+    assert len(path["final"]["risk"]) == 4 and len(path["verdicts"]) == 5
+    assert "road to graduation:" in terminal and "final CGPA: MSE" in terminal
+    assert "## Road to graduation" in (report_dir / "report.md").read_text()
 
 
 def assert_coverage_by_group_is_reported(report: dict[str, Any], terminal: str) -> None:
