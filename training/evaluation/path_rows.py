@@ -46,6 +46,7 @@ def path_rows(
     path: PathFit,
     cutoffs: list[float],
 ) -> PathRows:
+    """Every horizon's rows and the final CGPA's, for the test students of one split."""
     history = fit.network.max_history
     low, high = table.scale
     rows = PathRows(cutoffs=list(cutoffs))
@@ -56,7 +57,7 @@ def path_rows(
             continue
         if horizon == 1:
             outputs = predict(fit.network, test)
-            served, half = outputs[:, 0], (outputs[:, 2] - outputs[:, 1]) / 2
+            served, interval = outputs[:, 0], outputs[:, 1:]  # as served, clamped
             train = prefix_samples(table, sorted(train_ids), history)
             direct = np.clip(linear_regression_per_length(train, test), low, high)
         else:
@@ -68,13 +69,14 @@ def path_rows(
                     for length, group in zip(test.lengths, test.group_indexes, strict=True)
                 ]
             )
+            interval = _clamped(served, half, table.scale)
         forecasts = {
             SERVED: served,
             DIRECT: direct,
             CARRIED: test.grades[np.arange(len(test)), test.lengths - 1].astype(np.float64),
             ROLLED: rolled_forward(fit.network, test, horizon),
         }
-        _keep(rows, horizon, test.targets, forecasts, served, half, test.lengths, table.scale)
+        _keep(rows, horizon, test.targets, forecasts, interval, test.lengths)
         for name, values in forecasts.items():
             keys = zip(test.student_ids, test.lengths, values, strict=True)
             by_key[name].update({(int(s), int(n), horizon): float(v) for s, n, v in keys})
@@ -87,12 +89,10 @@ def _keep(
     key: int,
     targets: np.ndarray,
     forecasts: dict[str, np.ndarray],
-    served: np.ndarray,
-    half: np.ndarray,
+    interval: np.ndarray,
     lengths: np.ndarray,
-    scale: tuple[float, float],
 ) -> None:
-    low, high = np.clip(served - half, *scale), np.clip(served + half, *scale)
+    low, high = interval[:, 0], interval[:, 1]
     actual = targets.astype(np.float64)
     rows.targets[key] = actual
     rows.forecasts[key] = forecasts
@@ -132,7 +132,8 @@ def _final_rows(
         [path.cell(n, None, g).half_width for n, g in zip(lengths, indexes, strict=True)]
     )
     forecasts = {name: np.array(values) for name, values in final.items()}
-    _keep(rows, FINAL, np.array(targets), forecasts, served, half, length_array, table.scale)
+    interval = _clamped(served, half, table.scale)
+    _keep(rows, FINAL, np.array(targets), forecasts, interval, length_array)
     pooled = {n: path.cells[(n, None, None)].residuals for n in range(1, last)}
     cells = {
         (n, g): c.residuals for (n, h, g), c in path.cells.items() if h is None and g is not None
@@ -165,3 +166,8 @@ def _final_samples(table: StudentTable, ids: list[int], history: int) -> Samples
     return Samples(
         samples.grades, samples.lengths, samples.group_indexes, finals, samples.student_ids
     )
+
+
+def _clamped(served: np.ndarray, half: np.ndarray, scale: tuple[float, float]) -> np.ndarray:
+    """[N, 2]: the served forecast ± its cell's half-width, clamped to the scale."""
+    return np.clip(np.stack([served - half, served + half], 1), *scale)
