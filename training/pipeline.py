@@ -26,6 +26,7 @@ from training.data import (
 from training.data.store import StoreSource
 from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
 from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.path_summary import final_cutoffs, summarise_path
 from training.evaluation.report_types import EvaluationReport
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.evaluation.scores import Evaluation, per_length_metrics, split_metrics, summarise
@@ -34,6 +35,7 @@ from training.export.checkpoint import export
 from training.export.serving_module import compact_module
 from training.model.blend import network_share_by_length
 from training.model.fit import seed_everything, train_project_model
+from training.model.path_calibrate import fit_path
 from training.report.advice_plots import write_advice_plots
 from training.report.plots import write_plots
 from training.report.text import json_text, markdown, terminal_table
@@ -74,6 +76,7 @@ def train(
     fit, calibration = train_project_model(
         table, list(range(len(table.students))), history_limit, config, progress=True
     )
+    path = fit_path(table, list(range(len(table.students))), fit, config)
     final_seconds = time.perf_counter() - final_started
     metrics: dict[str, Any] = {
         "seed_split": {
@@ -105,7 +108,7 @@ def train(
     }
     ranges, means = grade_statistics_by_position(table, history_limit)
     card = export(
-        compact_module(fit.network),
+        compact_module(fit.network, path.regression),
         out_dir,
         data_path=data_path,
         seed=config.seed,
@@ -117,6 +120,7 @@ def train(
         grade_ranges=ranges,
         grade_means=means,
         calibration=calibration,
+        path=path,
         metrics=metrics,
         training_command=command,
         data_name=f"store {source.database}" if source is not None else None,
@@ -161,9 +165,10 @@ def evaluate(
     splits = list(cross_validation_ids(table, folds, repeats, config.seed))
     seed_split = split_metrics(evaluate_split(table, seed_split_ids(table), history, config))
 
+    path_cutoffs = final_cutoffs(table, history)
     results: list[SplitResult] = []
     for test_ids in tqdm(splits, desc="folds", unit="fold"):
-        results.append(evaluate_split(table, test_ids, history, config))
+        results.append(evaluate_split(table, test_ids, history, config, path_cutoffs))
     evaluation = Evaluation(
         seed_split=seed_split,
         folds=[split_metrics(result) for result in results],
@@ -185,11 +190,13 @@ def evaluate(
     report["fairness"] = advice["fairness"]
     if "group_coverage" in advice:
         report["group_coverage"] = advice["group_coverage"]
+    report["path"] = summarise_path([r.path for r in results if r.path is not None], repeats)
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)
     table_text = terminal_table(report)
     log(table_text)
+    log("\n".join(["road to graduation:", *report["path"]["verdicts"]]))
     (report_dir / "report.json").write_text(json_text(report), encoding="utf-8")
     (report_dir / "report.md").write_text(markdown(report, table_text), encoding="utf-8")
     write_plots(evaluation.first_repeat, evaluation.folds, report, report_dir)

@@ -11,7 +11,12 @@ the module no longer serves), so it is a new format rather than an optional fiel
 service still reads format 2 (`READABLE_FORMATS`): a card without cells, whose every student
 gets the per-length (pooled) interval and residuals.
 
-The TorchScript module the card describes has one method:
+Format 4 added the road to graduation (#27 part 2): `path` (PathSpec) calibrates each later
+horizon and the final CGPA on their own held-out residuals, and the module gains a `path`
+method. Format 2 and 3 cards are still served; a request for a path is then refused with
+a 422 saying the model must be retrained.
+
+The TorchScript module the card describes has one method (format 4: two, see below):
 
     forward(grades: float64[B, T], lengths: int64[B], group_indexes: int64[B]) -> float64[B, 3]
 
@@ -21,6 +26,14 @@ i's code in `group.codes`, or `UNKNOWN_GROUP_INDEX` (-1) when no code was given 
 unknown: the model's "unknown group" slot (so is any index outside the codes). The three
 output columns are the predicted grade, the interval's low and high end, all clamped to
 [grade_scale.low, grade_scale.high].
+
+Format 4 modules also export
+    path(grades: float64[B, T], lengths: int64[B], group_indexes: int64[B]) -> float64[B, H]
+with H = path.final_semesters - min_history and the same inputs: column h - 1 is the point
+forecast of semester lengths[i] + h (horizon h), clamped to the scale, for every h with
+lengths[i] + h <= path.final_semesters, and NaN past that last semester. Column 0 equals forward's
+column 0 exactly (the next semester of a path is the answer's own forecast). Intervals and
+risks of the path are not in the module: the service adds them from `path` below.
 """
 
 from __future__ import annotations
@@ -35,9 +48,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FORMAT_VERSION = 3
-# The formats this service reads: format 2 is format 3 without `interval.group_cells`.
-READABLE_FORMATS = (2, 3)
+FORMAT_VERSION = 4
+# The formats this service reads: format 2 is format 3 without `interval.group_cells`, and
+# format 3 is format 4 without `path`.
+READABLE_FORMATS = (2, 3, 4)
 # The wire formats' "no college given" (the Open Inference Protocol's college_code tensor).
 NO_COLLEGE = -1
 # The module's group index for "no code given, or a code the model does not know".
@@ -107,6 +121,8 @@ class GoldenExample(BaseModel):
     predicted_cgpa: float
     low: float
     high: float
+    # Format 4: the module's `path` output for it (its columns through the last semester).
+    path: list[float] | None = None
 
 
 def _check_residuals(residuals: list[float], where: str) -> None:
@@ -167,6 +183,64 @@ class IntervalSpec(BaseModel):
         return self
 
 
+class PathCell(BaseModel):
+    """The held-out residuals of one (history length, horizon) of the path, or of the final
+    CGPA (`horizon` None), pooled over every group (`group` None) or of one group's own cell
+    (a code of `group.codes`, when it had at least `PathSpec.min_cell_size` residuals).
+    Residuals are signed (actual - served point forecast, after clamping), sorted, at most
+    RESIDUALS_KEPT (evenly spaced order statistics); `half_width` is the split-conformal
+    quantile of their absolute values at the card's `interval.level`, from all `size`."""
+
+    model_config = ConfigDict(extra="forbid")
+    length: int = Field(ge=1)
+    # Semesters after the history: 2 up to term_count - length (horizon 1 is the next
+    # semester, calibrated by `interval`); None for the final CGPA.
+    horizon: int | None = Field(default=None, ge=2)
+    group: GroupCode | None = None
+    size: int = Field(ge=1)
+    half_width: float = Field(ge=0)
+    residuals: list[float] = Field(min_length=1)
+
+
+class PathSpec(BaseModel):
+    """Format 4: how the path's later horizons and the final CGPA are calibrated.
+
+    The final CGPA is the mean of all `final_semesters` semesters: the grades given and the
+    path's forecasts. Its interval is that mean ± its own cell's half-width (never a sum of
+    the horizons' intervals), clamped to the scale; P(final < cut-off) reads the same cell's
+    residuals as app/model/risk.py reads the next semester's. A student's cell is the
+    (length, horizon, group) one when the card has it, else the pooled (group None) one of
+    that (length, horizon); every (length, horizon) the module forecasts has a pooled cell.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    # The semesters the final CGPA averages: max_history + 1, the longest training history
+    # (a wide file's term_count; a long export of several cohorts has more distinct terms
+    # than any one student, and only a history that long calibrates the last horizons).
+    final_semesters: int = Field(ge=2)
+    method: str  # e.g. "split conformal per (history length, horizon), Mondrian by group"
+    min_cell_size: int = Field(ge=0)
+    cells: list[PathCell] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cells_sane(self) -> PathSpec:
+        seen: set[tuple[int, int | None, GroupCode | None]] = set()
+        for cell in self.cells:
+            where = (
+                f"path cell (length {cell.length}, horizon {cell.horizon}, group {cell.group!r})"
+            )
+            _check_residuals(cell.residuals, where)
+            key = (cell.length, cell.horizon, cell.group)
+            if key in seen:
+                raise ValueError(f"two cells for {where}")
+            seen.add(key)
+            if cell.horizon is not None and cell.length + cell.horizon > self.final_semesters:
+                raise ValueError(f"{where} is past the last semester")
+            if cell.group is not None and cell.size < self.min_cell_size:
+                raise ValueError(f"{where} is below min_cell_size")
+        return self
+
+
 class ModelCard(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
@@ -190,6 +264,8 @@ class ModelCard(BaseModel):
     grade_range_by_position: list[GradeRange]
     grade_mean_by_position: list[float]
     interval: IntervalSpec
+    # Format 4: the later horizons and the final CGPA (None in formats 2 and 3).
+    path: PathSpec | None = None
     metrics: dict[str, Any]
     golden_examples: list[GoldenExample] = Field(min_length=1)
     training_command: str
@@ -208,7 +284,11 @@ class ModelCard(BaseModel):
             raise ValueError("interval cells by group need format_version 3")
         if self.format_version >= 3 and interval.min_cell_size is None:
             raise ValueError("a format 3 card's interval needs min_cell_size")
+        if (self.path is not None) != (self.format_version >= 4):
+            raise ValueError("a card has `path` exactly when its format_version is 4 or more")
         codes: list[Any] = list(self.group.codes)
+        if self.path is not None:
+            self._check_path(self.path, codes)
         for cell in interval.group_cells:
             if cell.group not in codes or not 1 <= cell.length <= self.max_history:
                 raise ValueError(
@@ -217,10 +297,33 @@ class ModelCard(BaseModel):
                 )
         return self
 
+    def _check_path(self, path: PathSpec, codes: list[Any]) -> None:
+        if path.final_semesters != self.max_history + 1:
+            raise ValueError("path.final_semesters must equal max_history + 1")
+        pooled = {(cell.length, cell.horizon) for cell in path.cells if cell.group is None}
+        for cell in path.cells:
+            if cell.group is not None and cell.group not in codes:
+                raise ValueError(f"path cell group {cell.group!r} is not a code of this card")
+            if not self.min_history <= cell.length <= self.max_history:
+                raise ValueError(f"path cell length {cell.length} is not a history length")
+        for length in range(self.min_history, self.max_history + 1):
+            wanted = [*range(2, path.final_semesters - length + 1), None]
+            missing = [h for h in wanted if (length, h) not in pooled]
+            if missing:
+                raise ValueError(f"path has no pooled cell for length {length}, horizons {missing}")
+
+    @property
+    def path_horizons(self) -> int:
+        """Columns of the module's `path` output: the most semesters after a history."""
+        last = self.path.final_semesters if self.path is not None else self.term_count
+        return last - self.min_history
+
     def public_json(self) -> dict[str, Any]:
         """The card as `GET /model` shows it: as written, so a format 2 card shows no
         format 3 fields."""
         shown = self.model_dump(mode="json")
+        if self.format_version < 4:
+            shown.pop("path")
         if self.format_version < 3:
             for name in ("min_cell_size", "group_cells"):
                 shown["interval"].pop(name)

@@ -8,7 +8,7 @@ fields, so a misspelt one is a type error rather than a KeyError at the end of a
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class MeanStd(TypedDict):
@@ -210,4 +210,6 @@ class EvaluationReport(TypedDict):
     risk_calibration: NotRequired[RiskSection]
     fairness: NotRequired[FairnessSection]
     group_coverage: NotRequired[GroupCoverageSection]
+    # The road to graduation (training/evaluation/path_summary.py).
+    path: NotRequired[dict[str, Any]]
     seconds: NotRequired[float]

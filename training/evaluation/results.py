@@ -17,11 +17,28 @@ from training.evaluation.report_types import MeanStd
 PROJECT_MODEL = "project RNN"
 MODEL_NAMES = [*BASELINES, PROJECT_MODEL]
 PER_LENGTH_BASELINE = GROUP_BASELINE + ", per history length"
+FINAL = 0  # the final CGPA's key among a path's horizons (#27 part 2)
 
 
 def mean_and_std(values: list[float]) -> MeanStd:
     """A score over folds as the report writes it."""
     return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+
+
+@dataclass
+class PathRows:
+    """Per horizon (FINAL: the final CGPA): targets, each model's forecasts, the served
+    interval's coverage and width, the rows' history lengths. The final risk: [cut-offs, N]."""
+
+    targets: dict[int, np.ndarray] = field(default_factory=dict)
+    forecasts: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
+    covered: dict[int, np.ndarray] = field(default_factory=dict)
+    widths: dict[int, np.ndarray] = field(default_factory=dict)
+    lengths: dict[int, np.ndarray] = field(default_factory=dict)
+    cutoffs: list[float] = field(default_factory=list)
+    below: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    ours: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    logistic: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 @dataclass
@@ -50,3 +67,5 @@ class SplitResult:
     prefix_pooled_interval: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     residuals_by_cell: dict[tuple[int, int], list[float]] = field(default_factory=dict)
     size_by_cell: dict[tuple[int, int], int] = field(default_factory=dict)
+    # The road to graduation's rows (training/evaluation/path_rows.py), when asked for.
+    path: PathRows | None = None

@@ -33,16 +33,23 @@ from training.data import (
     prefix_samples,
 )
 from training.evaluation.baselines import BASELINES, linear_regression_per_length
+from training.evaluation.path_rows import path_rows
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.model.blend import network_share_by_length
 from training.model.fit import predict, train_project_model
 from training.model.network import GradeSequenceNet
+from training.model.path_calibrate import fit_path
 
 
 def evaluate_split(
-    table: StudentTable, test_ids: list[int], max_history: int, config: TrainingConfig
+    table: StudentTable,
+    test_ids: list[int],
+    max_history: int,
+    config: TrainingConfig,
+    path_cutoffs: list[float] | None = None,
 ) -> SplitResult:
-    """Train every model on the students not in `test_ids` and score it on those."""
+    """Train every model on the students not in `test_ids` and score it on those; with
+    `path_cutoffs`, the road to graduation too (its final risk at those cut-offs)."""
     tested = set(test_ids)
     train_ids = [i for i in range(len(table.students)) if i not in tested]
     train_final = final_samples(table, train_ids, max_history)
@@ -62,6 +69,10 @@ def evaluate_split(
     test_prefixes = prefix_samples(table, sorted(test_ids), max_history)
     train_prefixes = prefix_samples(table, train_ids, max_history)
     pooled_outputs = _with_pooled_interval(fit.network, test_prefixes)
+    path = None
+    if path_cutoffs is not None:
+        path_fit = fit_path(table, train_ids, fit, config)
+        path = path_rows(table, train_ids, test_ids, fit, path_fit, path_cutoffs)
     return SplitResult(
         targets=test_final.targets.astype(np.float64),
         predictions=predictions,
@@ -78,6 +89,7 @@ def evaluate_split(
         prefix_pooled_interval=pooled_outputs[:, 1:],
         residuals_by_cell={key: cell.residuals for key, cell in calibration.cells.items()},
         size_by_cell=dict(calibration.size_by_cell),
+        path=path,
     )
 
 

@@ -14,6 +14,7 @@ from training.evaluation.report_types import EvaluationReport, MeanStd, PairedCo
 from training.evaluation.results import MODEL_NAMES, PROJECT_MODEL
 from training.report.advice_text import advice_lines, advice_markdown, risk_verdicts
 from training.report.coverage_text import coverage_lines, coverage_markdown
+from training.report.path_text import path_markdown
 
 COVERAGE_TARGET = (0.87, 0.93)
 # MSEs this close (relative) are one model scored twice: where the fitted model is the
@@ -186,6 +187,7 @@ def markdown(report: EvaluationReport, table_text: str) -> str:
             "",
             *advice_markdown(report),
             *coverage_markdown(report),
+            *path_markdown(report.get("path")),
             "## Terminal output",
             "",
             "```",
