@@ -22,7 +22,15 @@ COLLEGE_CODE_MAX = 2**31 - 1
 # A student's keys as they are spelled in JSON text (app/api/strict_json.py counts them).
 STUDENT_KEYS = tuple(
     f'"{name}"'.encode()
-    for name in ("grades", "college_code", "risk_below", "explain", "student_id")
+    for name in (
+        "grades",
+        "college_code",
+        "risk_below",
+        "explain",
+        "student_id",
+        "path",
+        "final_below",
+    )
 )
 # A string code is a label (`GP`, `CSE`), never a document.
 COLLEGE_CODE_MAX_LENGTH = 64
@@ -149,6 +157,23 @@ def request_models(
         description="When true, the answer's `explanation` says how much each grade and "
         "the group moved the forecast from the typical student's.",
     )
+    path = Field(
+        False,
+        strict=True,
+        description="When true, the answer's `path` forecasts every semester after the "
+        "history through the model's last term, each with its own interval, and its "
+        "`final_cgpa` the mean of all the semesters (the grades given and the forecast ones). "
+        "Needs a model trained for it (card format 4); an older one answers 422.",
+    )
+    final_below = Field(
+        None,
+        ge=low,
+        le=high,
+        strict=True,
+        allow_inf_nan=False,
+        description="Optional cut-off on the model's scale, with `path` only: "
+        "`final_cgpa.risk` is the chance that the final CGPA falls below it.",
+    )
     college_code = Field(
         None,
         description=f"Optional: the student's {group_label} ({limits.code_kind} code, as "
@@ -164,6 +189,8 @@ def request_models(
         explain=(bool, explain),
         college_code=(code | None, college_code),
         student_id=(StudentId | None, None),
+        path=(bool, path),
+        final_below=(float | None, final_below),
     )
     students = Field(
         min_length=1,
