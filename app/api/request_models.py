@@ -119,12 +119,20 @@ def example_student(limits: Limits, codes: list[int] | list[str]) -> dict[str, A
 
 
 def request_models(
-    limits: Limits, group_label: str = "college", codes: list[int] | list[str] | None = None
+    limits: Limits,
+    group_label: str = "college",
+    codes: list[int] | list[str] | None = None,
+    paths: bool = False,
 ) -> RequestModels:
-    """The request models for a model with these limits; `group_label` and `codes` (the
-    card's) only word the docs."""
+    """The request models for a model with these limits; `group_label`, `codes` (the
+    card's) and `paths` (whether the card has a path: format 4) only word the docs."""
     low, high = limits.scale
     example = example_student(limits, codes or [])
+    # A path needs a format 4 model; only its docs show one asked for.
+    examples = [example]
+    if paths:
+        cutoff = round(low + (high - low) * 0.6, 2)
+        examples.append({**example, "path": True, "final_below": cutoff})
     code: Any
     if limits.code_kind == "string":
         code = Annotated[str, Field(strict=True, min_length=1, max_length=COLLEGE_CODE_MAX_LENGTH)]
@@ -183,7 +191,7 @@ def request_models(
     student = create_model(
         "StudentHistory",
         __base__=StudentHistory,
-        __namespace__={"examples": [example]},
+        __namespace__={"examples": examples},
         grades=(list[grade], grades),
         risk_below=(float | None, risk_below),
         explain=(bool, explain),

@@ -12,7 +12,7 @@ the card's `path` cells, each calibrated on its own held-out residuals:
   P(final < cut-off) from the same cell's residuals by the conformal predictive distribution
   app/model/risk.py reads the next semester's from (the same class, built from these cells).
 
-No torch and no HTTP here: plain floats in, plain dicts out, so it is unit-tested alone.
+No module and no HTTP here: plain floats in, plain dicts out, so it is unit-tested alone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from app.model.risk import RiskModel
-from app.model.rounding import DECIMALS
+from app.model.rounding import rounded_rows
 
 if TYPE_CHECKING:
     from app.model.card import ModelCard, PathSpec
@@ -73,6 +75,7 @@ class PathModel:
         # The final CGPA's distribution is the next semester's rule on other residuals: the
         # same class, its "length" cells being the final CGPA's pooled ones.
         self.final_risk = RiskModel(final_pooled, scale, final_cells)
+        self.widths_of: dict[tuple[int, int], tuple[float, ...]] = {}
 
     @classmethod
     def from_card(cls, card: ModelCard) -> PathModel | None:
@@ -87,60 +90,74 @@ class PathModel:
         own = self.half_width.get((length, horizon, group_index))
         return own if own is not None else self.half_width[(length, horizon, None)]
 
-    def interval(self, centre: float, half_width: float) -> dict[str, float]:
-        low = min(max(centre - half_width, self.low), self.high)
-        high = min(max(centre + half_width, self.low), self.high)
-        return {"low": round(low, DECIMALS), "high": round(high, DECIMALS), "level": self.level}
-
-    def final_raw(self, history: Sequence[float], raw_path: Sequence[float]) -> float:
-        """The mean of all `final_semesters`: the grades given, then the forecast ones."""
-        remaining = self.final_semesters - len(history)
-        return (sum(history) + sum(raw_path[:remaining])) / self.final_semesters
+    def widths(self, length: int, group_index: int) -> tuple[float, ...]:
+        """The half-widths of a (length, group) student's horizons 2 onwards, then of its
+        final CGPA: looked up once per (length, group), not per student."""
+        known = self.widths_of.get((length, group_index))
+        if known is None:
+            horizons: list[int | None] = [*range(2, self.final_semesters - length + 1), None]
+            known = tuple(self.half_width_of(length, h, group_index) for h in horizons)
+            self.widths_of[(length, group_index)] = known
+        return known
 
     def answers(
         self, requests: Sequence[PathRequest], cutoffs: Sequence[float | None]
     ) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
-        """Each student's `path` and `final_cgpa` (with `risk` where its cut-off is not None)."""
-        built: list[tuple[list[dict[str, Any]], dict[str, Any]]] = []
+        """Each student's `path` and `final_cgpa` (with `risk` where its cut-off is not None).
+
+        The centres, ends and rounding of every interval are computed for all students at
+        once (`rounded_rows`: Python's `round`, exactly), the answers' dicts built after."""
+        semesters = self.final_semesters
+        centres: list[float] = []
+        widths: list[float] = []
         finals: list[float] = []
         for request in requests:
-            length, group = len(request.history), request.group_index
+            history, raw = request.history, request.raw_path
+            remaining = semesters - len(history)
+            final = (sum(history) + sum(raw[:remaining])) / semesters
+            finals.append(final)
+            centres += raw[1:remaining]
+            centres.append(final)
+            widths += self.widths(len(history), request.group_index)
+        centre = torch.tensor(centres, dtype=torch.float64)
+        width = torch.tensor(widths, dtype=torch.float64)
+        low = (centre - width).clamp(self.low, self.high)
+        high = (centre + width).clamp(self.low, self.high)
+        rows = iter(rounded_rows(torch.stack([centre, low, high], 1)))
+        level = self.level
+        built: list[tuple[list[dict[str, Any]], dict[str, Any]]] = []
+        for request in requests:
+            length = len(request.history)
             path = [{"semester": length + 1, **request.next_semester}]
-            for horizon in range(2, self.final_semesters - length + 1):
-                centre = request.raw_path[horizon - 1]
+            for semester in range(length + 2, semesters + 1):
+                predicted, low_end, high_end = next(rows)
                 path.append(
                     {
-                        "semester": length + horizon,
-                        "predicted_cgpa": round(centre, DECIMALS),
-                        "interval": self.interval(
-                            centre, self.half_width_of(length, horizon, group)
-                        ),
+                        "semester": semester,
+                        "predicted_cgpa": predicted,
+                        "interval": {"low": low_end, "high": high_end, "level": level},
                     }
                 )
-            final = self.final_raw(request.history, request.raw_path)
-            finals.append(final)
-            built.append(
-                (
-                    path,
-                    {
-                        "semesters": self.final_semesters,
-                        "predicted_cgpa": round(final, DECIMALS),
-                        "interval": self.interval(final, self.half_width_of(length, None, group)),
-                    },
-                )
-            )
+            predicted, low_end, high_end = next(rows)
+            ending: dict[str, Any] = {
+                "semesters": semesters,
+                "predicted_cgpa": predicted,
+                "interval": {"low": low_end, "high": high_end, "level": level},
+            }
+            built.append((path, ending))
         at_risk = [index for index, cutoff in enumerate(cutoffs) if cutoff is not None]
         if at_risk:
+            chosen = [float(cutoffs[index]) for index in at_risk]  # type: ignore[arg-type]
             probabilities = self.final_risk.probability_below(
                 [finals[index] for index in at_risk],
                 [len(requests[index].history) for index in at_risk],
-                [float(cutoffs[index]) for index in at_risk],  # type: ignore[arg-type]
+                chosen,
                 [requests[index].group_index for index in at_risk],
             )
-            for index, probability in zip(at_risk, probabilities, strict=True):
+            for index, cutoff, probability in zip(at_risk, chosen, probabilities, strict=True):
                 built[index][1]["risk"] = {
                     # + 0.0 echoes a cut-off sent as -0.0 as the 0.0 it is.
-                    "below": float(cutoffs[index]) + 0.0,  # type: ignore[arg-type]
+                    "below": cutoff + 0.0,
                     "probability": round(probability, RISK_DECIMALS),
                 }
         return built

@@ -205,7 +205,10 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
         methods=["POST"],
         summary="Forecast one student's next-semester GPA",
         description="Give the semesters so far (oldest first); get the next one with a "
-        "prediction interval (`interval.level` says how often it holds).",
+        "prediction interval (`interval.level` says how often it holds). With "
+        '`"path": true` (a format 4 model), also every later semester through the last '
+        "term and the final CGPA, each with its own interval; `final_below` adds the chance "
+        "of finishing below a cut-off.",
         response_model=None,
         responses={
             200: {"model": Prediction, "description": "The forecast."},
