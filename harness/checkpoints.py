@@ -69,3 +69,16 @@ def model_folder(source: Path, folder: Path) -> Path:
     shutil.copy(source, target)
     shutil.copy(card_path_for(source), card_path_for(target))
     return target
+
+
+def older_format_checkpoint(source: Path, target: Path, format_version: int = 3) -> None:
+    """`source`'s module under a card of an older format (no path, no golden paths): what a
+    service serving a model trained before #27 part 2 reads. The module's bytes are the
+    same, so its sha256 and golden examples still hold."""
+    card = ModelCard.read(card_path_for(source))
+    examples = [example.model_copy(update={"path": None}) for example in card.golden_examples]
+    older = card.model_copy(
+        update={"format_version": format_version, "path": None, "golden_examples": examples}
+    )
+    write_atomically(target, source.read_bytes())
+    older.write(card_path_for(target))
