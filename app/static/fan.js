@@ -86,7 +86,7 @@ export function drawFan(container, grades, prediction, scale) {
   add(svg, "polyline", { class: "fan-line", points: forecastLine.map(([s, g]) => `${x(s)},${y(g)}`).join(" ") });
   add(svg, "polyline", { class: "history-line", points: grades.map((g, i) => `${x(i + 1)},${y(g)}`).join(" ") });
   grades.forEach((grade, i) => {
-    const point = add(svg, "circle", { class: "history-point", cx: x(i + 1), cy: y(grade), r: 5 });
+    const point = add(svg, "circle", { class: "fan-history-point", cx: x(i + 1), cy: y(grade), r: 5 });
     add(point, "title", {}, `Semester ${i + 1}: ${grade.toFixed(2)}`);
   });
   for (const p of path) {

@@ -48,7 +48,7 @@ def test_the_fan_chart_draws_the_apis_path_and_final_cgpa(
         for p in answer["path"]
     ]
     assert [point[0] for point in points] == list(range(3, card["term_count"] + 1))
-    assert page.locator("#fan-chart .history-point").count() == len(grades)
+    assert page.locator("#fan-chart .fan-history-point").count() == len(grades)
     # The band is drawn, and points lower in grade are lower on the screen.
     assert page.locator("#fan-chart .fan-band").count() == 1
     heights = page.locator("#fan-chart .path-point").evaluate_all(
