@@ -34,6 +34,7 @@ from training.export.checkpoint import export
 from training.export.serving_module import compact_module
 from training.model.blend import network_share_by_length
 from training.model.fit import seed_everything, train_project_model
+from training.model.path_calibrate import fit_path
 from training.report.advice_plots import write_advice_plots
 from training.report.plots import write_plots
 from training.report.text import json_text, markdown, terminal_table
@@ -74,6 +75,7 @@ def train(
     fit, calibration = train_project_model(
         table, list(range(len(table.students))), history_limit, config, progress=True
     )
+    path = fit_path(table, list(range(len(table.students))), fit, config)
     final_seconds = time.perf_counter() - final_started
     metrics: dict[str, Any] = {
         "seed_split": {
@@ -105,7 +107,7 @@ def train(
     }
     ranges, means = grade_statistics_by_position(table, history_limit)
     card = export(
-        compact_module(fit.network),
+        compact_module(fit.network, path.regression),
         out_dir,
         data_path=data_path,
         seed=config.seed,
@@ -117,6 +119,7 @@ def train(
         grade_ranges=ranges,
         grade_means=means,
         calibration=calibration,
+        path=path,
         metrics=metrics,
         training_command=command,
         data_name=f"store {source.database}" if source is not None else None,

@@ -29,9 +29,9 @@ output columns are the predicted grade, the interval's low and high end, all cla
 
 Format 4 modules also export
     path(grades: float64[B, T], lengths: int64[B], group_indexes: int64[B]) -> float64[B, H]
-with H = term_count - min_history and the same inputs: column h - 1 is the point forecast of
-semester lengths[i] + h (horizon h), clamped to the scale, for every h with
-lengths[i] + h <= term_count, and NaN past the card's last term. Column 0 equals forward's
+with H = path.final_semesters - min_history and the same inputs: column h - 1 is the point
+forecast of semester lengths[i] + h (horizon h), clamped to the scale, for every h with
+lengths[i] + h <= path.final_semesters, and NaN past that last semester. Column 0 equals forward's
 column 0 exactly (the next semester of a path is the answer's own forecast). Intervals and
 risks of the path are not in the module: the service adds them from `path` below.
 """
@@ -214,7 +214,10 @@ class PathSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    final_semesters: int = Field(ge=2)  # = term_count: the semesters the final CGPA averages
+    # The semesters the final CGPA averages: max_history + 1, the longest training history
+    # (a wide file's term_count; a long export of several cohorts has more distinct terms
+    # than any one student, and only a history that long calibrates the last horizons).
+    final_semesters: int = Field(ge=2)
     method: str  # e.g. "split conformal per (history length, horizon), Mondrian by group"
     min_cell_size: int = Field(ge=0)
     cells: list[PathCell] = Field(min_length=1)
@@ -295,8 +298,8 @@ class ModelCard(BaseModel):
         return self
 
     def _check_path(self, path: PathSpec, codes: list[Any]) -> None:
-        if path.final_semesters != self.term_count:
-            raise ValueError("path.final_semesters must equal term_count")
+        if path.final_semesters != self.max_history + 1:
+            raise ValueError("path.final_semesters must equal max_history + 1")
         pooled = {(cell.length, cell.horizon) for cell in path.cells if cell.group is None}
         for cell in path.cells:
             if cell.group is not None and cell.group not in codes:
@@ -304,7 +307,7 @@ class ModelCard(BaseModel):
             if not self.min_history <= cell.length <= self.max_history:
                 raise ValueError(f"path cell length {cell.length} is not a history length")
         for length in range(self.min_history, self.max_history + 1):
-            wanted = [*range(2, self.term_count - length + 1), None]
+            wanted = [*range(2, path.final_semesters - length + 1), None]
             missing = [h for h in wanted if (length, h) not in pooled]
             if missing:
                 raise ValueError(f"path has no pooled cell for length {length}, horizons {missing}")
@@ -312,7 +315,8 @@ class ModelCard(BaseModel):
     @property
     def path_horizons(self) -> int:
         """Columns of the module's `path` output: the most semesters after a history."""
-        return self.term_count - self.min_history
+        last = self.path.final_semesters if self.path is not None else self.term_count
+        return last - self.min_history
 
     def public_json(self) -> dict[str, Any]:
         """The card as `GET /model` shows it: as written, so a format 2 card shows no

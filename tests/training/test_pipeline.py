@@ -112,7 +112,7 @@ def test_card_describes_the_checkpoint(synthetic_csv: Path, tmp_path: Path) -> N
             assert example.high - example.low <= 2 * half_width(card, example) + 1e-5
     # Format 3: the cells that are their own have at least the floor's residuals; every
     # other cell with any is listed as pooled in the metrics.
-    assert card.format_version == 3 and card.interval.min_cell_size == 21
+    assert card.format_version == 4 and card.interval.min_cell_size == 21
     assert all(cell.size >= 21 for cell in card.interval.group_cells)
     pooled = card.metrics["final_fit"]["pooled_cells"]
     assert all(cell["size"] < 21 for cell in pooled)
@@ -168,6 +168,30 @@ def assert_serves(out: Any, card: ModelCard, code: int | str) -> None:
     assert [f.college_known for f in forecasts] == [code in card.group.codes, None, False]
     for forecast in forecasts:
         assert low <= forecast.low <= forecast.predicted_cgpa <= forecast.high <= high
+    assert_golden_paths(out, card)
+
+
+def assert_golden_paths(out: Any, card: ModelCard) -> None:
+    """Format 4: the module's path reproduces each golden path, starts with the example's own
+    forecast and runs through the path's last semester (the longest history's), NaN after."""
+    assert card.path is not None and card.path.final_semesters == card.max_history + 1
+    module = torch.jit.load(str(out / "cgpa_rnn.pt"))
+    for example in card.golden_examples:
+        row = module.path(
+            torch.tensor([example.grades], dtype=torch.float64),
+            torch.tensor([len(example.grades)]),
+            torch.tensor([group_index(card, example.college_code)]),
+        )[0]
+        assert example.path is not None and example.path[0] == example.predicted_cgpa
+        assert len(example.path) == card.path.final_semesters - len(example.grades)
+        assert len(row) == card.path_horizons
+        torch.testing.assert_close(
+            row[: len(example.path)],
+            torch.tensor(example.path, dtype=torch.float64),
+            atol=1e-12,
+            rtol=0,
+        )
+        assert bool(row[len(example.path) :].isnan().all())
 
 
 def test_period_grades_on_a_0_20_scale_with_string_school_codes(tmp_path: Path) -> None:

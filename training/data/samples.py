@@ -34,16 +34,19 @@ class Samples:
         )
 
 
-def prefix_samples(table: StudentTable, ids: list[int], max_history: int) -> Samples:
-    """Every prefix of every history: grades 1..k -> grade k+1 for k = 1 .. len - 1.
+def prefix_samples(
+    table: StudentTable, ids: list[int], max_history: int, horizon: int = 1
+) -> Samples:
+    """Every prefix of every history: grades 1..k -> grade k + horizon for k = 1 ..
+    len - horizon (at most max_history). Horizon 1 is the next grade.
 
     Training on all prefixes is what teaches the network variable history lengths.
     """
     rows = []
     for student_id in ids:
         history = table.students[student_id].history
-        for length in range(1, min(len(history) - 1, max_history) + 1):
-            rows.append((student_id, history[:length], history[length]))
+        for length in range(1, min(len(history) - horizon, max_history) + 1):
+            rows.append((student_id, history[:length], history[length + horizon - 1]))
     return _samples(table, rows, max_history)
 
 

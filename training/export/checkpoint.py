@@ -7,7 +7,7 @@ from the in-memory module, so the service can check it loaded exactly these byte
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,9 @@ from app.model.card import (
     sha256_of_file,
     write_atomically,
 )
+from training.export.path_card import golden_path, path_spec
 from training.model.calibrate import METHOD, Calibration
+from training.model.path_calibrate import PathFit
 
 CHECKPOINT_NAME = "cgpa_rnn.pt"
 CARD_NAME = "cgpa_rnn.json"
@@ -90,9 +92,12 @@ def _unknown_code(codes: Sequence[GroupCode]) -> GroupCode | None:
 
 @torch.no_grad()
 def run_module(
-    module: torch.nn.Module, inputs: Sequence[GoldenInput], codes: Sequence[GroupCode]
+    module: Callable[..., torch.Tensor],
+    inputs: Sequence[GoldenInput],
+    codes: Sequence[GroupCode],
 ) -> torch.Tensor:
-    """One padded batch through the module, the way the service calls it."""
+    """One padded batch through the module (or one of its methods), the way the service
+    calls it."""
     width = max(len(example.grades) for example in inputs)
     grades = torch.zeros(len(inputs), width, dtype=torch.float64)
     for row, example in enumerate(inputs):
@@ -104,6 +109,15 @@ def run_module(
         dtype=torch.int64,
     )
     return module(grades, lengths, group_indexes)
+
+
+@torch.no_grad()
+def run_path(
+    module: torch.jit.ScriptModule, inputs: Sequence[GoldenInput], codes: Sequence[GroupCode]
+) -> torch.Tensor:
+    """`run_module` through the module's `path` method."""
+    path: Callable[..., torch.Tensor] = module.path
+    return run_module(path, inputs, codes)
 
 
 def checkpoint_bytes(scripted: torch.jit.ScriptModule) -> bytes:
@@ -126,6 +140,7 @@ def export(
     grade_ranges: Sequence[tuple[float, float]],
     grade_means: Sequence[float],
     calibration: Calibration,
+    path: PathFit,
     metrics: dict[str, Any],
     training_command: str,
     data_name: str | None = None,
@@ -140,6 +155,7 @@ def export(
     inputs = golden_inputs(group.codes, max_history, scale)
     with torch.inference_mode():
         outputs = run_module(reloaded, inputs, group.codes).tolist()
+        paths = run_path(reloaded, inputs, group.codes).tolist()
     golden = [
         GoldenExample(
             grades=list(example.grades),
@@ -147,8 +163,9 @@ def export(
             predicted_cgpa=output[0],
             low=output[1],
             high=output[2],
+            path=golden_path(row, len(example.grades), max_history + 1),
         )
-        for example, output in zip(inputs, outputs, strict=True)
+        for example, output, row in zip(inputs, outputs, paths, strict=True)
     ]
     card = ModelCard(
         format_version=FORMAT_VERSION,
@@ -186,6 +203,7 @@ def export(
                 for (length, index), cell in sorted(calibration.cells.items())
             ],
         ),
+        path=path_spec(path, group.codes),
         metrics=metrics,
         golden_examples=golden,
         training_command=training_command,

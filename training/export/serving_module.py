@@ -58,6 +58,7 @@ from torch import Tensor, nn
 
 from training.export.fold import fold_ensemble
 from training.model.network import GradeSequenceNet
+from training.model.path import PathRegression
 
 # Output columns: the prediction, then the interval's low and high end.
 INTERVAL_SIGNS = (0.0, -1.0, 1.0)
@@ -86,14 +87,23 @@ class CompactGradePredictor(nn.Module):
     zero: Tensor
     grade_mean: Tensor
     grade_std: Tensor
+    path_matrix: Tensor
+    path_bias: Tensor
+    path_rows: Tensor
+    path_horizons: Tensor
+    not_a_number: Tensor
 
-    def __init__(self, trained: GradeSequenceNet) -> None:
+    def __init__(self, trained: GradeSequenceNet, later: PathRegression | None = None) -> None:
         super().__init__()
         with torch.no_grad():
             tables = fold_ensemble(trained)
             layout = batch_last_layout(tables, trained.half_width_by_slot_and_length)
+            layout.update(path_layout(later, trained.max_history, trained.group_count))
         for name, value in layout.items():
             self.register_buffer(name, value.contiguous())
+        # The path's last semester (the card's `path.final_semesters`); without a path
+        # regression, `path` is the next semester alone.
+        self.final_semesters: int = trained.max_history + 1
         self.max_history: int = trained.max_history
         self.groups: int = trained.group_count
         self.hidden_width: int = trained.shape.folded_width
@@ -107,6 +117,7 @@ class CompactGradePredictor(nn.Module):
         # Row 3 * (length - 1) + k of the linear rows is output k for that length.
         self.register_buffer("output_rows", torch.tensor([[-3], [-2], [-1]]))
         self.register_buffer("zero", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("not_a_number", torch.tensor(float("nan"), dtype=torch.float64))
         self.grade_floor: float = trained.grade_floor
         self.grade_ceiling: float = trained.grade_ceiling
         # A float attribute, not a constant: with a constant alpha of 1, TorchScript splits
@@ -117,15 +128,9 @@ class CompactGradePredictor(nn.Module):
         self.register_buffer("grade_std", trained.grade_std.double())
 
     def forward(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:
-        steps = min(grades.size(1), self.max_history)
-        grades = grades.narrow(1, 0, steps).to(torch.float64)  # float32 is accepted too
+        inputs, lengths = self._inputs(grades, lengths, group_indexes)
+        steps = inputs.size(0) - self.groups
         input_matrix = self.input_matrix.narrow(1, 0, self.groups + steps)
-        lengths = lengths.clamp(1, steps)
-        present = self.step_numbers.narrow(0, 0, steps) < lengths  # [steps, B]
-        # `where`, not a multiply by the mask: padding may be NaN or inf and must not leak.
-        inputs = torch.cat(  # [C + steps, B]; the boolean one-hot is promoted to float
-            [group_indexes == self.group_numbers, torch.where(present, grades.t(), self.zero)]
-        )
         one = self.one
         pieces = torch.addmm(self.input_bias, input_matrix, inputs, alpha=one).split(
             self.split_sizes
@@ -148,10 +153,63 @@ class CompactGradePredictor(nn.Module):
         output = by_length.gather(0, rows).t()
         return output.clamp(self.grade_floor, self.grade_ceiling)
 
+    @torch.jit.export
+    def path(self, grades: Tensor, lengths: Tensor, group_indexes: Tensor) -> Tensor:
+        """float64[B, max_history]: column h - 1 is the forecast of semester length + h,
+        clamped, NaN past the last term; column 0 is forward's own forecast."""
+        first = self.forward(grades, lengths, group_indexes).narrow(1, 0, 1)
+        inputs, lengths = self._inputs(grades, lengths, group_indexes)
+        matrix = self.path_matrix.narrow(1, 0, inputs.size(0))
+        by_row = torch.addmm(self.path_bias, matrix, inputs, alpha=self.one)  # [H' K, B]
+        later = by_row.gather(0, self.path_rows + lengths)  # [H', B]: each one's length
+        later = later.clamp(self.grade_floor, self.grade_ceiling)
+        past_the_end = self.path_horizons + lengths > self.final_semesters
+        later = torch.where(past_the_end, self.not_a_number, later)
+        return torch.cat([first, later.t()], 1)
 
-def compact_module(trained: GradeSequenceNet) -> torch.jit.ScriptModule:
-    """Script the folded module in eval mode, ready for `torch.jit.save`."""
-    return torch.jit.script(CompactGradePredictor(trained).eval())
+    def _inputs(
+        self, grades: Tensor, lengths: Tensor, group_indexes: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """[C + steps, B]: the one-hot group match over the grades; and the safe lengths."""
+        steps = min(grades.size(1), self.max_history)
+        grades = grades.narrow(1, 0, steps).to(torch.float64)  # float32 is accepted too
+        lengths = lengths.clamp(1, steps)
+        present = self.step_numbers.narrow(0, 0, steps) < lengths  # [steps, B]
+        # `where`, not a multiply by the mask: padding may be NaN or inf and must not leak.
+        inputs = torch.cat(  # the boolean one-hot is promoted to float
+            [group_indexes == self.group_numbers, torch.where(present, grades.t(), self.zero)]
+        )
+        return inputs, lengths
+
+
+def compact_module(
+    trained: GradeSequenceNet, later: PathRegression | None = None
+) -> torch.jit.ScriptModule:
+    """Script the folded module in eval mode, ready for `torch.jit.save`; `later`: the path's
+    regression of the later horizons (training/model/path.py)."""
+    return torch.jit.script(CompactGradePredictor(trained, later).eval())
+
+
+def path_layout(later: PathRegression | None, history: int, groups: int) -> dict[str, Tensor]:
+    """The later horizons' regression as one product of the forward pass's input: row
+    (h - 2) * K + l - 1 of `path_matrix` @ [one-hot groups; grades] + `path_bias` is horizon
+    h's forecast for a history of length l (the unknown slot's offset is the bias and a
+    group's column adds its difference from it, rewrite 3). `path_rows` + length picks each
+    student's row per horizon; `path_horizons` are the horizons, 2 up."""
+    count = len(later.horizons) if later else 0
+    matrix = torch.zeros(count, history, groups + history, dtype=torch.float64)
+    bias = torch.zeros(count, history, dtype=torch.float64)
+    if later is not None:
+        offset = later.offset  # [H', slot, length]; the last slot is the unknown group
+        matrix[:, :, :groups] = (offset[:, :groups] - offset[:, -1:]).transpose(1, 2)
+        matrix[:, :, groups:] = later.weight.transpose(1, 2)
+        bias = offset[:, -1].to(torch.float64)
+    return {
+        "path_matrix": matrix.reshape(count * history, groups + history),
+        "path_bias": bias.reshape(count * history, 1),
+        "path_rows": (torch.arange(count) * history - 1).view(-1, 1),
+        "path_horizons": torch.arange(2, count + 2).view(-1, 1),
+    }
 
 
 def batch_last_layout(

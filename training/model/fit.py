@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import operator
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -44,6 +44,9 @@ class FitResult:
     calibration_groups: np.ndarray  # each residual's group index (-1: none given)
     stopped_epochs: list[int]  # best epoch of each member (0: the start was never beaten)
     seconds: float
+    # Student -> the member that never trained on it: later horizons (training/model/path.py)
+    # are held out by the same folds.
+    fold_of_student: dict[int, int] = field(default_factory=dict)
 
 
 def seed_everything(seed: int) -> None:
@@ -83,10 +86,15 @@ def train_project_model(
 
 def member_folds(student_ids: np.ndarray, members: int, seed: int) -> np.ndarray:
     """Cross-fitting fold (0 .. members-1) of every sample, assigned per student."""
+    fold_of_student = student_folds(student_ids, members, seed)
+    return np.array([fold_of_student[int(s)] for s in student_ids], dtype=np.int64)
+
+
+def student_folds(student_ids: np.ndarray, members: int, seed: int) -> dict[int, int]:
+    """Student -> the cross-fitting fold (the ensemble member) that holds it out."""
     unique_students = np.unique(student_ids)
     shuffled = np.random.default_rng(seed).permutation(unique_students)
-    fold_of_student = {int(s): position % members for position, s in enumerate(shuffled)}
-    return np.array([fold_of_student[int(s)] for s in student_ids], dtype=np.int64)
+    return {int(s): position % members for position, s in enumerate(shuffled)}
 
 
 def fit_network(
@@ -182,6 +190,7 @@ def fit_network(
         calibration_groups=samples.group_indexes.copy(),
         stopped_epochs=best_epoch,
         seconds=time.perf_counter() - started,
+        fold_of_student=student_folds(samples.student_ids, config.ensemble_size, config.seed),
     )
 
 
