@@ -34,9 +34,21 @@ def derived_checkpoint(source: Path, target: Path, nudge: float) -> str:
     rows = predictor.raw_outputs(
         [example.grades for example in examples], [example.college_code for example in examples]
     )
+    # A format 4 card's golden paths are the new module's too (through the last semester).
+    paths: list[list[float] | None] = [None] * len(examples)
+    if card.path is not None:
+        served = predictor.path_batch(
+            [example.grades for example in examples], [example.college_code for example in examples]
+        )
+        paths = [
+            row[: card.term_count - len(example.grades)]
+            for example, row in zip(examples, served, strict=True)
+        ]
     golden = [
-        example.model_copy(update={"predicted_cgpa": row[0], "low": row[1], "high": row[2]})
-        for example, row in zip(examples, rows, strict=True)
+        example.model_copy(
+            update={"predicted_cgpa": row[0], "low": row[1], "high": row[2], "path": path}
+        )
+        for example, row, path in zip(examples, rows, paths, strict=True)
     ]
     sha = sha256_hex(payload)
     version = f"{card.model_version.split('+')[0]}+{sha[:8]}"
