@@ -45,6 +45,14 @@ def claim_history(model_path: Path, longest: int) -> None:
                     "group_cells": [c for c in card.interval.group_cells if c.length <= longest]
                 }
             ),
+            # A path's cells and golden paths are of the module's own terms, which this claim
+            # changes: the claim is made on a format 3 card, without a path, so that only the
+            # limits refuse it.
+            "format_version": min(card.format_version, 3),
+            "path": None,
+            "golden_examples": [
+                example.model_copy(update={"path": None}) for example in card.golden_examples
+            ],
         }
     ).write(card_path)
 
@@ -66,11 +74,24 @@ def claim_string_codes(model_path: Path) -> None:
     cells = [
         cell.model_copy(update={"group": str(cell.group)}) for cell in card.interval.group_cells
     ]
+    path = card.path
+    if path is not None:  # format 4: the path's group cells name the codes too
+        path = path.model_copy(
+            update={
+                "cells": [
+                    cell.model_copy(
+                        update={"group": None if cell.group is None else str(cell.group)}
+                    )
+                    for cell in path.cells
+                ]
+            }
+        )
     card.model_copy(
         update={
             "group": card.group.model_copy(update={"codes": codes}),
             "golden_examples": golden,
             "interval": card.interval.model_copy(update={"group_cells": cells}),
+            "path": path,
         }
     ).write(card_path)
 
