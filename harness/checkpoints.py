@@ -41,7 +41,7 @@ def derived_checkpoint(source: Path, target: Path, nudge: float) -> str:
             [example.grades for example in examples], [example.college_code for example in examples]
         )
         paths = [
-            row[: card.term_count - len(example.grades)]
+            row[: card.path.final_semesters - len(example.grades)]
             for example, row in zip(examples, served, strict=True)
         ]
     golden = [

@@ -169,8 +169,9 @@ def request_models(
         False,
         strict=True,
         description="When true, the answer's `path` forecasts every semester after the "
-        "history through the model's last term, each with its own interval, and its "
-        "`final_cgpa` the mean of all the semesters (the grades given and the forecast ones). "
+        "history through the model's last (`path.final_semesters` on its card: the longest "
+        "history it was trained on), each with its own interval, and its `final_cgpa` the "
+        "mean of all the semesters (the grades given and the forecast ones). "
         "Needs a model trained for it (card format 4); an older one answers 422.",
     )
     final_below = Field(

@@ -75,8 +75,9 @@ class Prediction(BaseModel):
     path: list[PathPoint] | None = Field(
         None,
         description="Present when `path` was asked for: every semester after the history "
-        "through the model's last term. The first is this answer's own forecast; each later "
-        "one has its own interval, calibrated on held-out residuals of that horizon.",
+        "through the model's last (`path.final_semesters` on its card). The first is this "
+        "answer's own forecast; each later one has its own interval, calibrated on held-out "
+        "residuals of that horizon.",
     )
     final_cgpa: FinalCgpa | None = Field(
         None, description="Present when `path` was asked for: where the student will finish."

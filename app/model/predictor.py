@@ -253,11 +253,11 @@ class Predictor:
                     f"the card expects {list(expected)}"
                 )
         if self.card.path is not None:
-            self.verify_golden_paths()
+            self.verify_golden_paths(self.card.path.final_semesters)
 
-    def verify_golden_paths(self) -> None:
+    def verify_golden_paths(self, last: int) -> None:
         """Format 4: the module has a `path`, and it reproduces the card's golden paths (each
-        example's columns through the last semester; NaN after them)."""
+        example's columns through the `last` semester of a path; NaN after them)."""
         if not hasattr(self.module, "path"):
             raise ModelLoadError(f"{self.path}: a format 4 card, but the module has no `path`")
         examples = [example for example in self.card.golden_examples if example.path is not None]
@@ -267,7 +267,6 @@ class Predictor:
             [example.grades for example in examples],
             [example.college_code for example in examples],
         )
-        last = self.card.term_count
         for example, row in zip(examples, rows, strict=True):
             expected = example.path or []
             served = row[: last - len(example.grades)]

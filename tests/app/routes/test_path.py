@@ -15,6 +15,9 @@ from harness.checkpoints import older_format_checkpoint
 from tests.conftest import MODEL_PATH
 
 CARD = ModelCard.read(card_path_for(MODEL_PATH))
+assert CARD.path is not None, "the committed model must be a format 4 one, with a path"
+# The last semester of a path: the longest training history (max_history + 1).
+LAST = CARD.path.final_semesters
 STUDENT = {"grades": [7.1, 7.4, 7.9], "college_code": 165}
 
 
@@ -40,7 +43,7 @@ def cell_width(length: int, horizon: int | None, code: object) -> float:
 
 def test_the_committed_model_has_a_path() -> None:
     assert CARD.format_version == 4 and CARD.path is not None
-    assert CARD.path.final_semesters == CARD.term_count
+    assert LAST == CARD.max_history + 1 == CARD.term_count  # a wide file of 5 semesters
     assert all(example.path is not None for example in CARD.golden_examples)
 
 
@@ -51,7 +54,7 @@ def test_the_path_runs_through_the_last_term_and_starts_with_the_answer(
     grades = [6.5 + 0.3 * step for step in range(length)]
     answer = predict(client, grades=grades, path=True)
     path = answer["path"]
-    assert [point["semester"] for point in path] == list(range(length + 1, CARD.term_count + 1))
+    assert [point["semester"] for point in path] == list(range(length + 1, LAST + 1))
     assert path[0] == {
         "semester": answer["semester"],
         "predicted_cgpa": answer["predicted_cgpa"],
@@ -90,7 +93,7 @@ def test_the_final_cgpa_is_the_mean_of_every_semester_with_its_own_interval(
         answer = predict(client, college_code=code, path=True)
         final = answer["final_cgpa"]
         semesters = [*STUDENT["grades"], *(point["predicted_cgpa"] for point in answer["path"])]
-        assert final["semesters"] == len(semesters) == CARD.term_count
+        assert final["semesters"] == len(semesters) == LAST
         # The forecasts are rounded here, not in the mean: within 0.01.
         assert final["predicted_cgpa"] == pytest.approx(sum(semesters) / len(semesters), abs=0.011)
         width = cell_width(len(STUDENT["grades"]), None, code)
@@ -132,14 +135,14 @@ def test_the_final_risk_is_not_the_next_semester_s(client: TestClient) -> None:
 def test_a_history_one_short_of_the_last_term_has_one_semester_left(client: TestClient) -> None:
     grades = [7.0] * CARD.max_history
     answer = predict(client, grades=grades, path=True, final_below=7.0)
-    assert [point["semester"] for point in answer["path"]] == [CARD.term_count]
-    expected = (sum(grades) + answer["predicted_cgpa"]) / CARD.term_count
+    assert [point["semester"] for point in answer["path"]] == [LAST]
+    expected = (sum(grades) + answer["predicted_cgpa"]) / LAST
     assert answer["final_cgpa"]["predicted_cgpa"] == pytest.approx(expected, abs=0.011)
 
 
 def test_a_history_at_the_last_term_is_refused_naming_grades(client: TestClient) -> None:
-    body = refusal(client, {"grades": [7.0] * CARD.term_count, "path": True})
-    assert body["message"].startswith(f"grades: has {CARD.term_count} grades; at most")
+    body = refusal(client, {"grades": [7.0] * LAST, "path": True})
+    assert body["message"].startswith(f"grades: has {LAST} grades; at most")
 
 
 def test_without_path_the_answer_is_what_it_was(client: TestClient) -> None:

@@ -47,7 +47,7 @@ def test_the_fan_chart_draws_the_apis_path_and_final_cgpa(
         [p["semester"], p["predicted_cgpa"], p["interval"]["low"], p["interval"]["high"]]
         for p in answer["path"]
     ]
-    assert [point[0] for point in points] == list(range(3, card["term_count"] + 1))
+    assert [point[0] for point in points] == list(range(3, card["path"]["final_semesters"] + 1))
     assert page.locator("#fan-chart .fan-history-point").count() == len(grades)
     # The band is drawn, and points lower in grade are lower on the screen.
     assert page.locator("#fan-chart .fan-band").count() == 1
@@ -73,7 +73,7 @@ def test_the_fan_chart_draws_the_apis_path_and_final_cgpa(
     assert f"{percent}%" in words or "less than 1%" in words or "more than 99%" in words
     # The chart is described for a screen reader with the same numbers.
     description = page.locator("#fan-desc").text_content()
-    assert f"Semester {card['term_count']}: " in description
+    assert f"Semester {card['path']['final_semesters']}: " in description
 
 
 def test_the_cohort_table_shows_each_students_final_cgpa_and_its_risk(
