@@ -7,7 +7,7 @@ import { setUpBatch } from "./batch.js";
 import { applyCard, codeOf, scaleText } from "./card.js";
 import { drawChart } from "./chart.js";
 import { drawExplanation, explanationSentence } from "./explain.js";
-import { askForPath, showPath } from "./path.js";
+import { askForPath, oneCutoffProblem, showPath } from "./path.js";
 import { historyFrom } from "./history.js";
 import { showMonitoring } from "./monitoring.js";
 import { setUpRealGrades } from "./realgrades.js";
@@ -150,7 +150,7 @@ async function predictOne(event) {
     $("key-row").hidden = false;
     return showError("api-key", body.message).focus();
   }
-  const details = status === 422 ? body.detail : [{ field: "form", message: body.message }];
+  const details = status === 422 ? oneCutoffProblem(body.detail) : [{ field: "form", message: body.message }];
   const controls = details.map((detail) => showError(detail.field, detail.message));
   controls.find((control) => control?.focus)?.focus();
 }

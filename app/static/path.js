@@ -20,6 +20,13 @@ export function askForPath(student, input, card) {
   return student;
 }
 
+/** The page sends one cut-off as both `risk_below` and `final_below`: a bad one is said once,
+ * under the cut-off's field (`risk_below`), not a second time above the button. */
+export function oneCutoffProblem(details) {
+  const cutoffNamed = details.some((detail) => /(^|\.)risk_below$/.test(detail.field));
+  return cutoffNamed ? details.filter((detail) => !/(^|\.)final_below$/.test(detail.field)) : details;
+}
+
 /** Shows the fan chart and the final CGPA's words, or hides them for an answer without. */
 export function showPath(student, prediction, card) {
   const shown = Boolean(prediction.path && prediction.final_cgpa);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { fanOutline, finalWords } from "../../app/static/fan.js";
-import { askForPath, hasPath } from "../../app/static/path.js";
+import { askForPath, hasPath, oneCutoffProblem } from "../../app/static/path.js";
 
 const PATH = [
   { semester: 3, predicted_cgpa: 7.2, interval: { low: 6.4, high: 8.0, level: 0.9 } },
@@ -36,4 +36,13 @@ test("a path is asked for only from a model that has one, with the cut-off when 
     { grades: [7], path: true, final_below: 6.5 });
   // A typo is reported once, under the cut-off's field, by the risk's own 422.
   assert.deepEqual(askForPath({ grades: [7] }, { value: "six" }, withPath), { grades: [7], path: true });
+});
+
+test("a bad cut-off, sent as both cut-offs, is reported once, under its own field", () => {
+  const both = [{ field: "risk_below", message: "11 is too large" }, { field: "final_below", message: "11 is too large" }];
+  assert.deepEqual(oneCutoffProblem(both), [both[0]]);
+  const grades = [{ field: "grades[0]", message: "must be a number" }];
+  assert.deepEqual(oneCutoffProblem(grades), grades);
+  // Without a risk_below problem, a final_below one is still shown.
+  assert.deepEqual(oneCutoffProblem([both[1]]), [both[1]]);
 });

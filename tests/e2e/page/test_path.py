@@ -118,3 +118,21 @@ def test_a_history_one_short_of_the_last_term_has_a_one_point_fan(
     assert page.locator("#fan-chart .path-point").count() == 1
     words = page.locator("#final-words").inner_text()
     assert words.startswith("Final CGPA over all ") and "finishing below" not in words
+
+
+def test_a_cut_off_off_the_scale_is_said_once_under_its_field(
+    live_server: LiveServer, open_page
+) -> None:
+    page = open_page(live_server)
+    for index, grade in enumerate(TWO_GRADES):
+        page.fill(f"#grade-{index}", grade)
+    page.fill("#grade-2", "")
+    page.fill("#grade-3", "")
+    page.fill("#cutoff", "11")
+    with page.expect_response("**/predict") as answer:
+        page.click("#predict-button")
+    fields = [detail["field"] for detail in answer.value.json()["detail"]]
+    assert fields == ["risk_below", "final_below"]  # the API names both
+    page.locator("#cutoff-error").wait_for(state="visible")
+    assert page.locator("#cutoff-error").inner_text() == "11 is too large; at most 10"
+    assert page.locator("#form-error").inner_text() == ""
