@@ -136,10 +136,11 @@ class Settings(BaseSettings):
         ge=1024,
         le=100_000_000,
         description="Per worker: the forward-pass rows (a student is one, an explanation "
-        "2^(grades + 1)) of the prediction requests being worked on at once. Past it requests "
-        "wait, first come first served, and get 503 with Retry-After once they waited "
-        "CGPA_ADMISSION_WAIT seconds. Bounds memory and keeps the worker responsive: see the "
-        "README on sizing it for a memory limit.",
+        "2^(grades + 1), a path the model's term count less its shortest history) of the "
+        "prediction requests being worked on at once. Past it requests wait, first come first "
+        "served, and get 503 with Retry-After once they waited CGPA_ADMISSION_WAIT seconds. "
+        "Bounds memory and keeps the worker responsive: see the README on sizing it for a "
+        "memory limit.",
     )
     admission_wait: float = Field(
         2.0,

@@ -195,7 +195,9 @@ def create_app(settings: Settings | None = None, *, route_shortcut: bool = True)
             )
         )
     limits = Limits.of(card, settings.max_batch)
-    requests = request_models(limits, card.group.label, card.group.codes)
+    requests = request_models(
+        limits, card.group.label, card.group.codes, paths=card.path is not None
+    )
     app = FastAPIOffline(
         # The docs pages are app/routes/docs.py's (with their security headers); this
         # serves their scripts and styles from the package.

@@ -30,7 +30,7 @@ import uvicorn
 
 from app.model.card import ModelCard
 from app.model.predictor import card_path_for
-from bench import heavy_load, model_speed
+from bench import heavy_load, model_speed, path_cost
 from bench.load import LoadSpec, machine, run_wrk
 from bench.report import evaluate_targets, markdown
 from bench.rounds import batch_rounds, interleaved_rounds
@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["batch"] = batch_rounds(servers["service"], arguments, spec)
         results["advice_batch"] = advice_batch(servers["service"].server.base_url, card)
+        if card.path is not None:  # a model with a path (card format 4): what one costs
+            results["path_batch"] = path_cost.measure(servers["service"].server.base_url, card)
         memory = {
             name: {
                 "peak_mib": round(server.memory.peak_bytes / 2**20, 1),

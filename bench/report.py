@@ -15,6 +15,8 @@ MAX_RESIDENT_MIB = 300.0
 MAX_ADVICE_P99_RATIO = 3.0
 MAX_ADVICE_BATCH_MS = 100.0
 ADVICE = "service, risk_below + explain"
+# Issue #27 part 2: a 1000-student batch asking for path + final_below at most 3x a plain one.
+MAX_PATH_BATCH_RATIO = 3.0
 # Issue #25: 64 connections of 1000-student risk + explain batches for 12 s.
 MAX_HEAVY_RSS_MIB = 400.0
 MAX_HEAVY_PROBE_MS = 1000.0
@@ -72,6 +74,15 @@ def evaluate_targets(results: dict) -> list[dict]:
             f"< {MAX_ADVICE_BATCH_MS:g} ms",
             f"{median:.1f} ms",
             median < MAX_ADVICE_BATCH_MS,
+        )
+    if "path_batch" in results:
+        path = results["path_batch"]
+        medians = f"{path['path_median_ms']:.1f} ms vs {path['plain_median_ms']:.1f} ms"
+        add(
+            "1000-student batch with path + final_below: median latency vs plain",
+            f"<= {MAX_PATH_BATCH_RATIO:g}x",
+            f"{path['ratio']:.2f}x ({medians})",
+            path["ratio"] <= MAX_PATH_BATCH_RATIO,
         )
     batch = results["batch"]["predictions_per_second"]
     add(

@@ -34,9 +34,21 @@ def derived_checkpoint(source: Path, target: Path, nudge: float) -> str:
     rows = predictor.raw_outputs(
         [example.grades for example in examples], [example.college_code for example in examples]
     )
+    # A format 4 card's golden paths are the new module's too (through the last semester).
+    paths: list[list[float] | None] = [None] * len(examples)
+    if card.path is not None:
+        served = predictor.path_batch(
+            [example.grades for example in examples], [example.college_code for example in examples]
+        )
+        paths = [
+            row[: card.path.final_semesters - len(example.grades)]
+            for example, row in zip(examples, served, strict=True)
+        ]
     golden = [
-        example.model_copy(update={"predicted_cgpa": row[0], "low": row[1], "high": row[2]})
-        for example, row in zip(examples, rows, strict=True)
+        example.model_copy(
+            update={"predicted_cgpa": row[0], "low": row[1], "high": row[2], "path": path}
+        )
+        for example, row, path in zip(examples, rows, paths, strict=True)
     ]
     sha = sha256_hex(payload)
     version = f"{card.model_version.split('+')[0]}+{sha[:8]}"
@@ -69,3 +81,16 @@ def model_folder(source: Path, folder: Path) -> Path:
     shutil.copy(source, target)
     shutil.copy(card_path_for(source), card_path_for(target))
     return target
+
+
+def older_format_checkpoint(source: Path, target: Path, format_version: int = 3) -> None:
+    """`source`'s module under a card of an older format (no path, no golden paths): what a
+    service serving a model trained before #27 part 2 reads. The module's bytes are the
+    same, so its sha256 and golden examples still hold."""
+    card = ModelCard.read(card_path_for(source))
+    examples = [example.model_copy(update={"path": None}) for example in card.golden_examples]
+    older = card.model_copy(
+        update={"format_version": format_version, "path": None, "golden_examples": examples}
+    )
+    write_atomically(target, source.read_bytes())
+    older.write(card_path_for(target))

@@ -22,7 +22,15 @@ COLLEGE_CODE_MAX = 2**31 - 1
 # A student's keys as they are spelled in JSON text (app/api/strict_json.py counts them).
 STUDENT_KEYS = tuple(
     f'"{name}"'.encode()
-    for name in ("grades", "college_code", "risk_below", "explain", "student_id")
+    for name in (
+        "grades",
+        "college_code",
+        "risk_below",
+        "explain",
+        "student_id",
+        "path",
+        "final_below",
+    )
 )
 # A string code is a label (`GP`, `CSE`), never a document.
 COLLEGE_CODE_MAX_LENGTH = 64
@@ -111,12 +119,20 @@ def example_student(limits: Limits, codes: list[int] | list[str]) -> dict[str, A
 
 
 def request_models(
-    limits: Limits, group_label: str = "college", codes: list[int] | list[str] | None = None
+    limits: Limits,
+    group_label: str = "college",
+    codes: list[int] | list[str] | None = None,
+    paths: bool = False,
 ) -> RequestModels:
-    """The request models for a model with these limits; `group_label` and `codes` (the
-    card's) only word the docs."""
+    """The request models for a model with these limits; `group_label`, `codes` (the
+    card's) and `paths` (whether the card has a path: format 4) only word the docs."""
     low, high = limits.scale
     example = example_student(limits, codes or [])
+    # A path needs a format 4 model; only its docs show one asked for.
+    examples = [example]
+    if paths:
+        cutoff = round(low + (high - low) * 0.6, 2)
+        examples.append({**example, "path": True, "final_below": cutoff})
     code: Any
     if limits.code_kind == "string":
         code = Annotated[str, Field(strict=True, min_length=1, max_length=COLLEGE_CODE_MAX_LENGTH)]
@@ -149,6 +165,24 @@ def request_models(
         description="When true, the answer's `explanation` says how much each grade and "
         "the group moved the forecast from the typical student's.",
     )
+    path = Field(
+        False,
+        strict=True,
+        description="When true, the answer's `path` forecasts every semester after the "
+        "history through the model's last (`path.final_semesters` on its card: the longest "
+        "history it was trained on), each with its own interval, and its `final_cgpa` the "
+        "mean of all the semesters (the grades given and the forecast ones). "
+        "Needs a model trained for it (card format 4); an older one answers 422.",
+    )
+    final_below = Field(
+        None,
+        ge=low,
+        le=high,
+        strict=True,
+        allow_inf_nan=False,
+        description="Optional cut-off on the model's scale, with `path` only: "
+        "`final_cgpa.risk` is the chance that the final CGPA falls below it.",
+    )
     college_code = Field(
         None,
         description=f"Optional: the student's {group_label} ({limits.code_kind} code, as "
@@ -158,12 +192,14 @@ def request_models(
     student = create_model(
         "StudentHistory",
         __base__=StudentHistory,
-        __namespace__={"examples": [example]},
+        __namespace__={"examples": examples},
         grades=(list[grade], grades),
         risk_below=(float | None, risk_below),
         explain=(bool, explain),
         college_code=(code | None, college_code),
         student_id=(StudentId | None, None),
+        path=(bool, path),
+        final_below=(float | None, final_below),
     )
     students = Field(
         min_length=1,

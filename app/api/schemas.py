@@ -27,7 +27,32 @@ class Prediction(BaseModel):
                     "semester": 5,
                     "model_version": "1.0.0+3f2a9c1e",
                     "warnings": [],
-                }
+                },
+                {
+                    "predicted_cgpa": 7.93,
+                    "interval": {"low": 7.31, "high": 8.55, "level": 0.9},
+                    "semester": 4,
+                    "model_version": "1.0.0+3f2a9c1e",
+                    "warnings": [],
+                    "path": [
+                        {
+                            "semester": 4,
+                            "predicted_cgpa": 7.93,
+                            "interval": {"low": 7.31, "high": 8.55, "level": 0.9},
+                        },
+                        {
+                            "semester": 5,
+                            "predicted_cgpa": 8.02,
+                            "interval": {"low": 7.12, "high": 8.92, "level": 0.9},
+                        },
+                    ],
+                    "final_cgpa": {
+                        "semesters": 5,
+                        "predicted_cgpa": 7.71,
+                        "interval": {"low": 7.39, "high": 8.03, "level": 0.9},
+                        "risk": {"below": 7.5, "probability": 0.1875},
+                    },
+                },
             ]
         },
     )
@@ -47,6 +72,16 @@ class Prediction(BaseModel):
     )
     risk: Risk | None = Field(None, description="Present when a cut-off was asked for.")
     explanation: Explanation | None = Field(None, description="Present when asked for.")
+    path: list[PathPoint] | None = Field(
+        None,
+        description="Present when `path` was asked for: every semester after the history "
+        "through the model's last (`path.final_semesters` on its card). The first is this "
+        "answer's own forecast; each later one has its own interval, calibrated on held-out "
+        "residuals of that horizon.",
+    )
+    final_cgpa: FinalCgpa | None = Field(
+        None, description="Present when `path` was asked for: where the student will finish."
+    )
     forecast_id: str | None = Field(
         None,
         description="Present when the student carried a `student_id`: the id (a UUID) under "
@@ -80,6 +115,31 @@ class Risk(BaseModel):
     probability: float = Field(
         ge=0, le=1, description="The chance that the next grade falls below `below`."
     )
+
+
+class PathPoint(BaseModel):
+    semester: int = Field(description="The semester forecast (1 = the first).")
+    predicted_cgpa: float = Field(description="The forecast GPA of `semester`.")
+    interval: Interval
+
+
+class FinalRisk(BaseModel):
+    below: float = Field(description="The cut-off asked for (`final_below`), on the model's scale.")
+    probability: float = Field(
+        ge=0, le=1, description="The chance that the final CGPA falls below `below`."
+    )
+
+
+class FinalCgpa(BaseModel):
+    semesters: int = Field(description="The semesters the final CGPA averages: all of them.")
+    predicted_cgpa: float = Field(
+        description="The mean of every semester: the grades given and the forecast ones."
+    )
+    interval: Interval = Field(
+        description="Calibrated on the final CGPA's own held-out residuals (not a sum of the "
+        "semesters' intervals)."
+    )
+    risk: FinalRisk | None = Field(None, description="Present when `final_below` was sent.")
 
 
 class Contribution(BaseModel):

@@ -1,7 +1,8 @@
 """Admission by cost: a bound on the forward-pass rows the service works on at once.
 
 Every prediction request costs the rows its forward passes take: one per student, plus the
-coalition rows of each explanation (app/model/explain.py `coalition_rows`). Those rows, and
+coalition rows of each explanation (app/model/explain.py `coalition_rows`) and the columns of
+each path (app/model/advice.py `path_rows`). Those rows, and
 the answers built from them, are what a worker's memory and event loop spend their time on,
 so they, not connections, are what is bounded. A request is admitted at once while its cost
 fits in what is free and nobody is waiting; otherwise it joins a first-come, first-served

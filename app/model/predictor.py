@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import torch
 from app.model.batching import ForwardCoalescer
 from app.model.card import UNKNOWN_GROUP_INDEX, GroupCode, ModelCard, sha256_of_file
 from app.model.explain import Explainer, Explanation
+from app.model.path import PathModel
 from app.model.risk import RiskModel
 from app.model.rounding import rounded_rows
 
@@ -71,6 +72,9 @@ class Predictor:
         self.card_json = card.public_json()
         self.forecast_coalescer: ForwardCoalescer[Forecast] = ForwardCoalescer(self.forecast_batch)
         self.risk = RiskModel.from_card(card)
+        # Format 4: the module's `path`, in passes joined and sliced like the forecasts'.
+        self.path_model = PathModel.from_card(card)
+        self.path_coalescer: ForwardCoalescer[list[float]] = ForwardCoalescer(self.path_batch)
         self.explainer = Explainer.from_card(self.run_module, card)
         # Explanations of concurrent requests share forward passes too.
         self.explanation_coalescer: ForwardCoalescer[Explanation] = ForwardCoalescer(
@@ -138,6 +142,20 @@ class Predictor:
         """One batched forward pass; rows of [prediction, low, high], unrounded."""
         return self._forward(*self._padded(histories), colleges).tolist()
 
+    def path_batch(
+        self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
+    ) -> list[list[float]]:
+        """The module's `path` rows of these students (unrounded, NaN past the last term),
+        from one pass made now (routes ask the `path_coalescer`, which joins their passes)."""
+        grades, lengths = self._padded(histories)
+        positions = array("q", self.group_indexes(colleges))
+        group_indexes = torch.frombuffer(positions, dtype=torch.int64)
+        with torch.inference_mode():
+            rows: list[list[float]] = self.run_module(
+                grades, lengths, group_indexes, self.module.path
+            ).tolist()
+        return rows
+
     def forecast_batch(
         self, histories: Sequence[Sequence[float]], colleges: Sequence[GroupCode | None]
     ) -> list[Forecast]:
@@ -196,21 +214,27 @@ class Predictor:
             return self.run_module(grades, lengths, group_indexes)
 
     def run_module(
-        self, grades: torch.Tensor, lengths: torch.Tensor, group_indexes: torch.Tensor
+        self,
+        grades: torch.Tensor,
+        lengths: torch.Tensor,
+        group_indexes: torch.Tensor,
+        method: Callable[..., torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """The module's forward, in passes of at most MODULE_ROWS rows. Its activations grow
-        with the rows (a few hundred bytes each), and memory the allocator once took stays
-        with the process; passes of this size are as fast per row as one large pass, or
-        faster (cache-sized), and cap what an explained batch adds to resident memory."""
+        """The module's forward (or `method`: its `path`, format 4), in passes of at most
+        MODULE_ROWS rows. Its activations grow with the rows (a few hundred bytes each), and
+        memory the allocator once took stays with the process; passes of this size are as
+        fast per row as one large pass, or faster (cache-sized), and cap what an explained
+        batch adds to resident memory."""
+        run = self.module if method is None else method
         if grades.size(0) <= MODULE_ROWS:
-            return self.module(grades, lengths, group_indexes)
+            return run(grades, lengths, group_indexes)
         pieces = zip(
             grades.split(MODULE_ROWS),
             lengths.split(MODULE_ROWS),
             group_indexes.split(MODULE_ROWS),
             strict=True,
         )
-        return torch.cat([self.module(*piece) for piece in pieces])
+        return torch.cat([run(*piece) for piece in pieces])
 
     def verify_golden_examples(self) -> None:
         examples = self.card.golden_examples
@@ -227,6 +251,38 @@ class Predictor:
                 raise ModelLoadError(
                     f"{self.path}: golden example {example.grades} gave {row}, "
                     f"the card expects {list(expected)}"
+                )
+        if self.card.path is not None:
+            self.verify_golden_paths(self.card.path.final_semesters)
+
+    def verify_golden_paths(self, last: int) -> None:
+        """Format 4: the module has a `path`, and it reproduces the card's golden paths (each
+        example's columns through the `last` semester of a path; NaN after them)."""
+        if not hasattr(self.module, "path"):
+            raise ModelLoadError(f"{self.path}: a format 4 card, but the module has no `path`")
+        examples = [example for example in self.card.golden_examples if example.path is not None]
+        if not examples:
+            raise ModelLoadError(f"{self.path}: a format 4 card without a golden path to verify")
+        rows = self.path_batch(
+            [example.grades for example in examples],
+            [example.college_code for example in examples],
+        )
+        for example, row in zip(examples, rows, strict=True):
+            expected = example.path or []
+            served = row[: last - len(example.grades)]
+            beyond = row[last - len(example.grades) :]
+            if (
+                len(row) != self.card.path_horizons
+                or len(expected) != len(served)
+                or not all(
+                    math.isclose(got, want, abs_tol=GOLDEN_TOLERANCE)
+                    for got, want in zip(served, expected, strict=True)
+                )
+                or not all(map(math.isnan, beyond))
+            ):
+                raise ModelLoadError(
+                    f"{self.path}: golden example {example.grades} gave the path {row}, "
+                    f"the card expects {expected} (NaN past semester {last})"
                 )
 
 

@@ -28,7 +28,7 @@ from app.api.schemas import (
 )
 from app.api.security import documented_key
 from app.api.strict_json import parse_body
-from app.model.advice import TooManyExplanations, add_advice, work_rows
+from app.model.advice import PathRefused, TooManyExplanations, add_advice, work_rows
 from app.model.predictor import Forecast, Predictor
 
 
@@ -108,14 +108,22 @@ def unknown_college(college_code: object) -> str:
     )
 
 
-def admitted_rows(students: Sequence[Any], predictor: Predictor, field: str) -> int:
-    """`work_rows`, its refusal worded as a 422 on `field`."""
+def admitted_rows(
+    students: Sequence[Any], predictor: Predictor, field: str, batch: bool = False
+) -> int:
+    """`work_rows`, its refusals worded as 422s: too many explanations on `field`; a path
+    refused on the student's own field (`students[i].` before it in a batch)."""
     try:
         return work_rows(students, predictor)
     except TooManyExplanations as refusal:
         message = str(refusal)
         detail = {"field": field, "message": message, "type": "too_many_explanations"}
         raise ApiError(422, f"{field}: {message}", [detail]) from None
+    except PathRefused as refusal:
+        named = f"students[{refusal.index}].{refusal.field}" if batch else refusal.field
+        message = str(refusal)
+        detail = {"field": named, "message": message, "type": f"{refusal.field}_refused"}
+        raise ApiError(422, f"{named}: {message}", [detail]) from None
 
 
 async def predict_one(call: Call) -> Response:
@@ -141,7 +149,7 @@ async def predict_many(call: Call) -> Response:
     histories = [student.grades for student in students]
     colleges = [student.college_code for student in students]
     # The answer is built inside: its memory is part of the work the bound holds back.
-    rows = admitted_rows(students, call.predictor, "students")
+    rows = admitted_rows(students, call.predictor, "students", batch=True)
     async with call.state.admission.admitted(rows):
         forecasts = await call.predictor.forecast_coalescer.run(histories, colleges)
         answers = render(forecasts, histories, colleges, call.predictor)
@@ -197,7 +205,10 @@ def router(requests: RequestModels, guarded_docs: bool) -> APIRouter:
         methods=["POST"],
         summary="Forecast one student's next-semester GPA",
         description="Give the semesters so far (oldest first); get the next one with a "
-        "prediction interval (`interval.level` says how often it holds).",
+        "prediction interval (`interval.level` says how often it holds). With "
+        '`"path": true` (a format 4 model), also every later semester through the last '
+        "term and the final CGPA, each with its own interval; `final_below` adds the chance "
+        "of finishing below a cut-off.",
         response_model=None,
         responses={
             200: {"model": Prediction, "description": "The forecast."},

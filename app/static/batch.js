@@ -4,6 +4,7 @@
 import { callApi } from "./api.js";
 import { buildCohort, hideCohort, showCohort } from "./cohort.js";
 import { describeRowError, resultsCsv, studentsFromCsv } from "./csv.js";
+import { askForPath } from "./path.js";
 import { askForRisk } from "./risk.js";
 import { $, listInto } from "./dom.js";
 
@@ -34,7 +35,7 @@ async function predictAll(parsed, onKeyNeeded) {
     const { status, body } = await callApi("POST", "/predict/batch", { students });
     if (status === 200) predictions.push(...body.predictions);
     else if (status === 422 && Array.isArray(body.detail)) {
-      const cutoff = body.detail.find((detail) => /\.risk_below$/.test(detail.field));
+      const cutoff = body.detail.find((detail) => /\.(risk|final)_below$/.test(detail.field));
       if (cutoff) return { cutoffProblem: cutoff.message };
       problems.push(...body.detail.map((detail) => describeRowError(parsed, detail, offset)));
     } else {
@@ -89,7 +90,10 @@ export function setUpBatch(context) {
       return batchReport(error.message);
     }
     if (parsed.students.length === 0) return batchReport("The file has a header but no students.");
-    for (const student of parsed.students) askForRisk(student, $("batch-cutoff"), card);
+    for (const student of parsed.students) {
+      askForRisk(student, $("batch-cutoff"), card);
+      askForPath(student, $("batch-cutoff"), card);
+    }
     batchReport(`Predicting ${parsed.students.length} students…`);
     $("batch-button").disabled = true;
     const outcome = await predictAll(parsed, context.showKeyNeeded);

@@ -1,6 +1,8 @@
 // The cohort table: one row per student of an uploaded file, with its forecast, interval,
-// risk and flag, sortable by any column, flagged rows highlighted, and the flagged students
-// counted per group. The download (csv.js resultsCsv) carries the same columns.
+// risk and flag, and (from a model that forecasts to graduation) its final CGPA and the
+// risk of finishing below the cut-off, sortable by any column, flagged rows highlighted,
+// and the flagged students counted per group. The download (csv.js resultsCsv) carries the
+// same columns.
 
 import { percentText } from "./risk.js";
 import { warningTexts } from "./warnings.js";
@@ -18,6 +20,8 @@ export function buildCohort(parsed, predictions, card) {
     .map((name, index) => ({ name: name.trim(), index }))
     .filter((column) => IDENTITY.test(column.name) && !used.has(column.index));
   const withRisk = predictions.some((p) => p.risk);
+  const withFinal = predictions.some((p) => p.final_cgpa);
+  const withFinalRisk = predictions.some((p) => p.final_cgpa?.risk);
   const rows = predictions.map((p, i) => {
     const { line, cells } = parsed.rows[i];
     const name = identity.map((c) => (cells[c.index] ?? "").trim()).find((text) => text !== "") ?? "";
@@ -28,18 +32,27 @@ export function buildCohort(parsed, predictions, card) {
       low: p.interval.low, high: p.interval.high, below: p.risk ? p.risk.below : null,
       risk: probability, flagged: withRisk ? probability !== null && probability >= FLAG_AT : null,
       warnings: warningTexts(p, card, parsed.students[i]),
+      final: p.final_cgpa?.predicted_cgpa ?? null, finalLow: p.final_cgpa?.interval.low ?? null,
+      finalHigh: p.final_cgpa?.interval.high ?? null, finalBelow: p.final_cgpa?.risk?.below ?? null,
+      finalRisk: p.final_cgpa?.risk?.probability ?? null,
     };
   });
   const columns = ["predicted_cgpa", "interval_low", "interval_high", "semester"];
   if (withRisk) columns.push("risk_below", "risk_probability", "flagged");
+  if (withFinal) columns.push("final_cgpa", "final_low", "final_high");
+  if (withFinalRisk) columns.push("final_risk_below", "final_risk_probability");
   columns.push("warnings");
   const cells = (i) => {
     const row = rows[i];
     const risky = withRisk ? [row.below ?? "", row.risk ?? "", row.flagged ? "yes" : "no"] : [];
-    return [row.forecast, row.low, row.high, row.semester, ...risky, row.warnings.join("; ")];
+    const final = withFinal ? [row.final ?? "", row.finalLow ?? "", row.finalHigh ?? ""] : [];
+    const finalRisk = withFinalRisk ? [row.finalBelow ?? "", row.finalRisk ?? ""] : [];
+    return [row.forecast, row.low, row.high, row.semester, ...risky, ...final, ...finalRisk,
+      row.warnings.join("; ")];
   };
   return {
-    rows, columns, cells, withRisk, hasNames: identity.length > 0, nameHeader: identity[0]?.name,
+    rows, columns, cells, withRisk, withFinal, withFinalRisk,
+    hasNames: identity.length > 0, nameHeader: identity[0]?.name,
     hasGroup: parsed.groupIndex >= 0, groupLabel: card.group.label,
     level: Math.round(card.interval.level * 100),
   };
@@ -48,6 +61,7 @@ export function buildCohort(parsed, predictions, card) {
 /** Table columns: key, heading, how a row's cell reads, and whether the cohort has it. */
 function tableColumns(cohort) {
   const cutoffs = [...new Set(cohort.rows.map((row) => row.below).filter((b) => b !== null))];
+  const finalCutoffs = [...new Set(cohort.rows.map((row) => row.finalBelow).filter((b) => b !== null))];
   return [
     { key: "line", heading: "Line", text: (r) => String(r.line) },
     cohort.hasNames && { key: "name", heading: cohort.nameHeader, text: (r) => r.name, words: true },
@@ -60,6 +74,14 @@ function tableColumns(cohort) {
       text: (r) => (r.risk === null ? "" : percentText(r.risk)),
     },
     cohort.withRisk && { key: "flagged", heading: "Flag", text: (r) => (r.flagged ? "Flagged" : ""), words: true },
+    cohort.withFinal && {
+      key: "final", heading: "Final CGPA",
+      text: (r) => (r.final === null ? "" : `${r.final.toFixed(2)} (${r.finalLow.toFixed(2)}\u2013${r.finalHigh.toFixed(2)})`),
+    },
+    cohort.withFinalRisk && {
+      key: "finalRisk", heading: finalCutoffs.length === 1 ? `Final below ${finalCutoffs[0]}` : "Final risk",
+      text: (r) => (r.finalRisk === null ? "" : percentText(r.finalRisk)),
+    },
   ].filter(Boolean);
 }
 
@@ -130,7 +152,7 @@ export function showCohort(cohort) {
     button.addEventListener("click", () => {
       const again = sort.key === column.key;
       // Risk and flag are read worst first; everything else smallest first.
-      const first = column.key === "risk" || column.key === "flagged" ? "descending" : "ascending";
+      const first = ["risk", "flagged", "finalRisk"].includes(column.key) ? "descending" : "ascending";
       sort = { key: column.key, direction: again ? (sort.direction === "ascending" ? "descending" : "ascending") : first };
       renderBody(table, cohort, columns, sort);
     });

@@ -7,6 +7,7 @@ import { setUpBatch } from "./batch.js";
 import { applyCard, codeOf, scaleText } from "./card.js";
 import { drawChart } from "./chart.js";
 import { drawExplanation, explanationSentence } from "./explain.js";
+import { askForPath, oneCutoffProblem, showPath } from "./path.js";
 import { historyFrom } from "./history.js";
 import { showMonitoring } from "./monitoring.js";
 import { setUpRealGrades } from "./realgrades.js";
@@ -115,6 +116,7 @@ function showResult(student, prediction) {
   $("result-body").hidden = false;
   $("chart-figure").hidden = false;
   drawChart($("chart"), student.grades, prediction, card.grade_scale);
+  showPath(student, prediction, card);
   const explanation = prediction.explanation;
   $("explain-figure").hidden = !explanation;
   if (explanation) {
@@ -126,7 +128,7 @@ function showResult(student, prediction) {
 
 function showPlaceholder() {
   $("result-placeholder").hidden = false;
-  for (const id of ["result-body", "chart-figure", "explain-figure"]) $(id).hidden = true;
+  for (const id of ["result-body", "chart-figure", "explain-figure", "fan-figure"]) $(id).hidden = true;
 }
 
 async function predictOne(event) {
@@ -138,6 +140,7 @@ async function predictOne(event) {
   const student = { grades: historyFrom(gradeInputs().map((input) => input.value)) };
   if ($("college").value !== "") student.college_code = codeOf($("college").value, card);
   askForRisk(student, $("cutoff"), card);
+  askForPath(student, $("cutoff"), card);
   $("predict-button").disabled = true;
   const { status, body } = await callApi("POST", "/predict", { ...student, explain: true });
   $("predict-button").disabled = false;
@@ -147,7 +150,7 @@ async function predictOne(event) {
     $("key-row").hidden = false;
     return showError("api-key", body.message).focus();
   }
-  const details = status === 422 ? body.detail : [{ field: "form", message: body.message }];
+  const details = status === 422 ? oneCutoffProblem(body.detail) : [{ field: "form", message: body.message }];
   const controls = details.map((detail) => showError(detail.field, detail.message));
   controls.find((control) => control?.focus)?.focus();
 }

@@ -46,3 +46,27 @@ test("the download is the input file with the cohort's columns added, in its del
     "Asha;7;8;115;8.1;7.1;9.1;3;\r\n" +
     'Ben;6;;116;5.9;4.9;6.9;3;"a; b"\r\n');
 });
+
+test("a model with a path adds the final CGPA, and its risk with a cut-off, before warnings", () => {
+  const parsed = studentsFromCsv(FILE, CARD);
+  const final = (cgpa, probability) => ({
+    semesters: 5, predicted_cgpa: cgpa, interval: { low: cgpa - 0.25, high: cgpa + 0.25, level: 0.9 },
+    ...(probability === null ? {} : { risk: { below: 6, probability } }),
+  });
+  const withFinal = [
+    { ...answer(8.1, 0.1), final_cgpa: final(7.9, 0.02) },
+    { ...answer(5.9, 0.5), final_cgpa: final(6.1, 0.4) },
+  ];
+  const cohort = buildCohort(parsed, withFinal, CARD);
+  assert.deepEqual(cohort.columns, ["predicted_cgpa", "interval_low", "interval_high", "semester",
+    "risk_below", "risk_probability", "flagged", "final_cgpa", "final_low", "final_high",
+    "final_risk_below", "final_risk_probability", "warnings"]);
+  assert.deepEqual(cohort.cells(1), [5.9, 4.9, 6.9, 3, 6, 0.5, "yes", 6.1, 5.85, 6.35, 6, 0.4, ""]);
+  const noCutoff = buildCohort(parsed, [
+    { ...answer(8.1, null), final_cgpa: final(7.9, null) },
+    { ...answer(5.9, null), final_cgpa: final(6.1, null) },
+  ], CARD);
+  assert.equal(noCutoff.withFinalRisk, false);
+  assert.deepEqual(noCutoff.columns.slice(4),
+    ["final_cgpa", "final_low", "final_high", "warnings"]);
+});

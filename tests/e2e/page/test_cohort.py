@@ -22,6 +22,15 @@ HISTORIES = [
 ]  # fmt: skip
 
 
+def final_columns(server: LiveServer, with_risk: bool = False) -> list[str]:
+    """The download's final-CGPA columns: a model with a path (card format 4) adds them."""
+    if "path" not in model_card(server):
+        return []
+    return ["final_cgpa", "final_low", "final_high"] + (
+        ["final_risk_below", "final_risk_probability"] if with_risk else []
+    )
+
+
 def downloaded_rows(page, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
     with page.expect_download() as download_info:
         page.click("#batch-download")
@@ -68,7 +77,7 @@ def test_a_csv_upload_shows_a_table_and_returns_the_file_with_a_forecast_per_lin
     header, rows = downloaded_rows(page)
     assert header == [" 1st ", " 2ND", "3rd", "4th", group["column"], "Name",
                       "predicted_cgpa", "interval_low", "interval_high", "semester",
-                      "warnings"]  # fmt: skip
+                      *final_columns(live_server), "warnings"]  # fmt: skip
     assert [row[5] for row in rows] == ["Lee, A.", "Ba", "Cy"]
     for row, prediction in zip(rows, predictions, strict=True):
         assert float(row[6]) == prediction["predicted_cgpa"]
@@ -111,7 +120,8 @@ def test_semicolon_and_tab_files_with_other_ordinal_headers_read_like_training_r
     # The download keeps the file's delimiter, so it opens in the same spreadsheet alike.
     header_out, rows = downloaded_rows(page, delimiter)
     assert header_out[len(header):] == ["predicted_cgpa", "interval_low", "interval_high",
-                                        "semester", "warnings"]  # fmt: skip
+                                        "semester", *final_columns(live_server),
+                                        "warnings"]  # fmt: skip
     assert [float(row[len(header)]) for row in rows] == [
         p["predicted_cgpa"] for p in expected["predictions"]
     ]
@@ -194,10 +204,13 @@ def test_with_a_cut_off_the_table_flags_sorts_and_counts_flagged_students_per_gr
     assert group["label"] in page.locator("#group-counts-heading").inner_text()
 
     header, rows_out = downloaded_rows(page)
-    assert header[-4:] == ["risk_below", "risk_probability", "flagged", "warnings"]
+    finals = final_columns(live_server, with_risk=True)
+    assert header[-4 - len(finals) :] == [
+        "risk_below", "risk_probability", "flagged", *finals, "warnings"
+    ]  # fmt: skip
     for row, prediction, flag in zip(rows_out, predictions, flags, strict=True):
-        assert float(row[-3]) == prediction["risk"]["probability"]
-        assert row[-2] == ("yes" if flag else "no")
+        assert float(row[header.index("risk_probability")]) == prediction["risk"]["probability"]
+        assert row[header.index("flagged")] == ("yes" if flag else "no")
 
 
 def test_invalid_csv_lines_are_named_by_line_and_column_and_nothing_is_offered(
