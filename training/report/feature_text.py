@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from training.evaluation.report_types import EvaluationReport
 from training.report.text import shown
 
