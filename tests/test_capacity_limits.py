@@ -28,6 +28,8 @@ MEMORY_HEADROOM = 1.25
 def needed_mib() -> float:
     anonymous = SHIPPED["peak_anonymous_mib"]
     return anonymous * MEMORY_HEADROOM + (SHIPPED["peak_rss_mib"] - anonymous)
+
+
 # A probe must have twice the slowest answer measured under the heaviest load.
 PROBE_HEADROOM = 2.0
 UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9, "": 1}
