@@ -23,7 +23,7 @@ import numpy as np
 
 from training.data import Student, StudentTable
 from training.data.features import AUDIT
-from training.data.reading import normalise_name
+from training.data.reading import normalise_name, parse_gender
 from training.evaluation.report_types import (
     ComparedScore,
     FairnessSection,
@@ -37,7 +37,7 @@ from training.evaluation.risk import FLAG_AT, SplitRisk
 NOISE_STANDARD_ERRORS = 2.0
 GENDER_LABEL = "Gender"
 NONE_GIVEN = "none given"
-GENDER_COLUMNS = {"gender", "sex"}  # the columns training.data.wide reads gender from
+GENDER_COLUMNS = {"gender", "sex"}  # the names training.data.wide reads gender from
 # What each sentence compares, with its wording and number format.
 SCORES: dict[ComparedScore, tuple[str, int]] = {
     "mse": ("MSE", 3),
@@ -97,12 +97,20 @@ def groupings(table: StudentTable) -> dict[str, Callable[[Student], str]]:
     for column, spec in enumerate(table.extra_columns):
         if spec.role != AUDIT:
             continue
-        if normalise_name(spec.name) in GENDER_COLUMNS and GENDER_LABEL in ways:
-            # The file's gender column: its spellings (M, Male) already read as one value.
+        if GENDER_LABEL in ways and _is_gender_column(table, column):
+            # The column gender was read from: its spellings (M, Male) already read as one
+            # value, and one table for it, not two.
             ways[spec.name] = ways.pop(GENDER_LABEL)
         else:
             ways[spec.name] = _audit_value(column)
     return ways
+
+
+def _is_gender_column(table: StudentTable, column: int) -> bool:
+    """Whether every student's gender is this column's value, read as gender is read."""
+    return normalise_name(table.extra_columns[column].name) in GENDER_COLUMNS and all(
+        student.gender == parse_gender(student.extras[column] or "") for student in table.students
+    )
 
 
 def _audit_value(column: int) -> Callable[[Student], str]:
