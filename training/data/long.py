@@ -19,7 +19,9 @@ the same student and term with the same grade but other cells different is dropp
 counted apart; two different grades for one student and term is an error naming both lines.
 A student's group code is the one of the last term in their history; a student whose rows
 carry more than one code is counted. Students are ordered by id, so the order of the rows
-never changes the table (nor, therefore, the model).
+never changes the table (nor, therefore, the model). Feature and audit columns
+(`training.data.features`) are per student: the same value on every row of a student (a blank
+row takes the others' value; two different values is an error naming both lines).
 """
 
 from __future__ import annotations
