@@ -24,6 +24,7 @@ from training.data.options import (
     DEFAULT_GROUP_COLUMN,
     parse_column_list,
     parse_delimiter,
+    parse_name_list,
     parse_scale,
 )
 from training.data.store import StoreSource, export_store, store_options
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     config = config_from_arguments(arguments)
     options = data_options(parser, arguments)
+    refuse_unused_columns(parser, arguments, options)
     # `--risk-below 6.5 7,7.5`: every word may be a comma list.
     risk_below = [cutoff for words in arguments.risk_below or [] for cutoff in words]
     # Imported here so `--help` stays fast (the pipeline pulls in torch and scikit-learn).
@@ -106,9 +108,36 @@ def data_options(parser: argparse.ArgumentParser, arguments: argparse.Namespace)
             grade_column=arguments.grade_column,
             delimiter=arguments.delimiter,
             encoding=arguments.encoding,
+            feature_columns=arguments.feature_columns or (),
+            audit_columns=arguments.audit_columns or (),
         )
     except ValueError as error:
         parser.error(str(error))
+
+
+FEATURES_NOT_SERVED = (
+    "--feature-columns: the served model does not use features yet (issue #28); "
+    "`python -m training evaluate --feature-columns ...` shows what they would buy"
+)
+# Refused rather than ignored: the card's fairness summary would not carry the audit columns,
+# and a command that accepts a flag and does nothing with it misleads.
+AUDIT_NOT_IN_CARD = (
+    "--audit-columns: train's model card does not report by audit columns yet (issue #28); "
+    "`python -m training evaluate --audit-columns ...` reports the fairness table by them"
+)
+
+
+def refuse_unused_columns(
+    parser: argparse.ArgumentParser, arguments: argparse.Namespace, options: DataOptions
+) -> None:
+    """A usage error for the student columns a command would not use, so nobody trains a
+    model believing it learnt from them."""
+    if arguments.command == "train" and options.feature_columns:
+        parser.error(FEATURES_NOT_SERVED)
+    if arguments.command == "train" and options.audit_columns:
+        parser.error(AUDIT_NOT_IN_CARD)
+    if arguments.database is not None and (options.feature_columns or options.audit_columns):
+        parser.error("--feature-columns/--audit-columns need --data: the store records grades only")
 
 
 def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -163,6 +192,20 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         type=_argument_type(parse_delimiter),
         metavar="D",
         help="',', ';' or 'tab' (default: sniffed from the header)",
+    )
+    data.add_argument(
+        "--feature-columns",
+        type=_argument_type(parse_name_list("--feature-columns")),
+        metavar="A,B,...",
+        help="static student columns a model may learn from (numeric or categorical, "
+        "detected); evaluate only: the served model does not use features yet",
+    )
+    data.add_argument(
+        "--audit-columns",
+        type=_argument_type(parse_name_list("--audit-columns")),
+        metavar="A,B,...",
+        help="columns the fairness table reports by, never a model's input (e.g. sex); "
+        "evaluate only",
     )
     data.add_argument(
         "--encoding",

@@ -26,6 +26,8 @@ from training.data import (
 from training.data.store import StoreSource
 from training.evaluation.advice import advice_sections, card_summaries, chosen_cutoffs
 from training.evaluation.baselines import GROUP_BASELINE
+from training.evaluation.feature_baselines import feature_baselines
+from training.evaluation.feature_summary import feature_section
 from training.evaluation.path_summary import final_cutoffs, summarise_path
 from training.evaluation.report_types import EvaluationReport
 from training.evaluation.results import PROJECT_MODEL, SplitResult
@@ -37,6 +39,7 @@ from training.model.blend import network_share_by_length
 from training.model.fit import seed_everything, train_project_model
 from training.model.path_calibrate import fit_path
 from training.report.advice_plots import write_advice_plots
+from training.report.feature_text import feature_lines
 from training.report.plots import write_plots
 from training.report.text import json_text, markdown, terminal_table
 
@@ -166,9 +169,12 @@ def evaluate(
     seed_split = split_metrics(evaluate_split(table, seed_split_ids(table), history, config))
 
     path_cutoffs = final_cutoffs(table, history)
+    with_features = feature_baselines(table) if options and options.feature_columns else None
     results: list[SplitResult] = []
     for test_ids in tqdm(splits, desc="folds", unit="fold"):
-        results.append(evaluate_split(table, test_ids, history, config, path_cutoffs))
+        results.append(
+            evaluate_split(table, test_ids, history, config, path_cutoffs, with_features)
+        )
     evaluation = Evaluation(
         seed_split=seed_split,
         folds=[split_metrics(result) for result in results],
@@ -191,14 +197,20 @@ def evaluate(
     if "group_coverage" in advice:
         report["group_coverage"] = advice["group_coverage"]
     report["path"] = summarise_path([r.path for r in results if r.path is not None], repeats)
+    if table.extra_columns:
+        report["features"] = feature_section(table, splits, results, history, repeats)
     report["seconds"] = time.perf_counter() - started
 
     report_dir.mkdir(parents=True, exist_ok=True)
     table_text = terminal_table(report)
     log(table_text)
     log("\n".join(["road to graduation:", *report["path"]["verdicts"]]))
+    features = feature_lines(report)
+    if features:
+        log("\n".join(features))
     (report_dir / "report.json").write_text(json_text(report), encoding="utf-8")
-    (report_dir / "report.md").write_text(markdown(report, table_text), encoding="utf-8")
+    text = markdown(report, table_text) + "\n".join(["", *features])
+    (report_dir / "report.md").write_text(text, encoding="utf-8")
     write_plots(evaluation.first_repeat, evaluation.folds, report, report_dir)
     plots = 3 + len(write_advice_plots(report, report_dir))
     log(f"report written to {report_dir}/ (report.json, report.md, {plots} PNG plots)")

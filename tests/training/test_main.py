@@ -76,3 +76,40 @@ def test_an_undecodable_file_names_the_encoding_option(
     assert main(["train", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err
     assert "latin.csv, line 2: file is not utf-8 text" in error and "--encoding" in error
+
+
+def test_train_refuses_feature_columns_in_one_line(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--data", "x.csv", "--out", "m", "--feature-columns", "absences"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "the served model does not use features yet" in error
+    assert "evaluate --feature-columns" in error
+
+
+@pytest.mark.parametrize(
+    ("flags", "problem"),
+    [
+        (["train", "--out", "m", "--audit-columns", "sex"],
+         "train's model card does not report by audit columns yet"),
+        (["evaluate", "--feature-columns", ""],
+         "--feature-columns '' must name one column or more"),
+        (["evaluate", "--audit-columns", "sex,,age"],
+         "--audit-columns 'sex,,age' must name one column or more"),
+        (["evaluate", "--feature-columns", "sex", "--audit-columns", "Sex"],
+         "'sex' is in both --feature-columns and --audit-columns"),
+    ],
+)  # fmt: skip
+def test_student_column_options_are_usage_errors(
+    capsys: pytest.CaptureFixture, flags: list[str], problem: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([flags[0], "--data", "x.csv", *flags[1:]])
+    assert exited.value.code == 2
+    assert problem in capsys.readouterr().err
+
+
+def test_the_store_has_no_student_columns(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--database", "sqlite:///x.db", "--feature-columns", "absences"])
+    assert "need --data: the store records grades only" in capsys.readouterr().err

@@ -19,7 +19,9 @@ the same student and term with the same grade but other cells different is dropp
 counted apart; two different grades for one student and term is an error naming both lines.
 A student's group code is the one of the last term in their history; a student whose rows
 carry more than one code is counted. Students are ordered by id, so the order of the rows
-never changes the table (nor, therefore, the model).
+never changes the table (nor, therefore, the model). Feature and audit columns
+(`training.data.features`) are per student: the same value on every row of a student (a blank
+row takes the others' value; two different values is an error naming both lines).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.data.features import (
+    ExtraPosition,
+    cell_value,
+    describe_columns,
+    extra_positions,
+    same_value,
+)
 from training.data.options import DataOptions
 from training.data.reading import (
     CsvFile,
@@ -65,6 +74,12 @@ def load_long(file: CsvFile, options: DataOptions) -> StudentTable:
     group_at = group_position(file, options, exclude={student_at, term_at, grade_at})
     gender_at = next((p for p in map(file.position_of, ["gender", "sex"]) if p is not None), None)
     term_name, grade_name = file.header[term_at].strip(), file.header[grade_at].strip()
+    reserved = {student_at: "student", term_at: "term", grade_at: "grade"}
+    if group_at is not None:
+        reserved[group_at] = "group"
+    extras_at = extra_positions(file, options, reserved)
+    # Per student and extra column: the first present value and its line.
+    extras: dict[str, list[tuple[str, int] | None]] = {}
     table = StudentTable(
         source=path,
         term_count=0,
@@ -86,6 +101,7 @@ def load_long(file: CsvFile, options: DataOptions) -> StudentTable:
         if is_missing(term):
             table.dropped["without a term"] += 1
             continue
+        _check_extras(path, line, student, row, extras_at, extras)
         shape, key = _term_key(path, line, term_name, term)
         if pattern is None:
             pattern = (shape, term, line)
@@ -134,14 +150,45 @@ def load_long(file: CsvFile, options: DataOptions) -> StudentTable:
     calendar = sorted(labels)
     table.term_count = len(calendar)
     table.term_labels = [labels[key] for key in calendar]
-    _add_students(table, by_student, {key: at for at, key in enumerate(calendar)})
+    _add_students(table, by_student, {key: at for at, key in enumerate(calendar)}, extras)
+    table.extra_columns = describe_columns(extras_at, [s.extras for s in table.students])
     return table
+
+
+def _check_extras(
+    path: Path,
+    line: int,
+    student: str,
+    row: list[str],
+    positions: list[ExtraPosition],
+    extras: dict[str, list[tuple[str, int] | None]],
+) -> None:
+    """Keep a student's feature and audit values; a value that differs from the one an
+    earlier row of the student gave is an error naming both lines (a blank is no value)."""
+    seen = extras.setdefault(student, [None] * len(positions))
+    for index, position in enumerate(positions):
+        value = cell_value(row[position.at])
+        if value is None:
+            continue
+        earlier = seen[index]
+        if earlier is None:
+            seen[index] = (value, line)
+        elif not same_value(earlier[0], value):
+            raise DataError(
+                path,
+                line,
+                position.name,
+                f"student {student!r} has {earlier[0]!r} on line {earlier[1]} and {value!r} "
+                f"on line {line}; a {position.role} column must be the same on every row of a "
+                "student",
+            )
 
 
 def _add_students(
     table: StudentTable,
     by_student: dict[str, dict[TermKey, _Entry]],
     position: dict[TermKey, int],
+    extras: dict[str, list[tuple[str, int] | None]],
 ) -> None:
     histories: list[tuple[str, list[_Entry], int]] = []
     for student in sorted(by_student, key=_id_order):
@@ -172,6 +219,7 @@ def _add_students(
                 roll_number=student,
                 subject_code=None,
                 line=line,
+                extras=tuple(None if cell is None else cell[0] for cell in extras[student]),
             )
         )
 

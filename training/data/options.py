@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from training.data.reading import normalise_name
 
 DEFAULT_SCALE = (0.0, 10.0)
 DEFAULT_GROUP_COLUMN = "College Code"
@@ -27,6 +30,10 @@ class DataOptions:
     grade_column: str | None = None
     delimiter: str | None = None  # None = sniffed from the header (`,` `;` or tab)
     encoding: str = "utf-8"  # UTF-8 may start with a byte-order mark
+    # Static student columns (#28, training/data/features.py): features a model may learn
+    # from, and audit columns the fairness table reports by, never a model's input.
+    feature_columns: tuple[str, ...] = ()
+    audit_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         low, high = self.scale
@@ -39,6 +46,13 @@ class DataOptions:
             )
         if all(long_columns) and self.grade_columns is not None:
             raise ValueError("--grade-columns is for wide files; a long file has --grade-column")
+        audited = {normalise_name(name) for name in self.audit_columns}
+        for name in self.feature_columns:
+            if normalise_name(name) in audited:
+                raise ValueError(
+                    f"column {name!r} is in both --feature-columns and --audit-columns; a "
+                    "column is a feature or an audit column, not both"
+                )
 
     @property
     def is_long(self) -> bool:
@@ -71,3 +85,15 @@ def parse_column_list(text: str) -> tuple[str, ...]:
     if len(names) < 2 or not all(names):
         raise ValueError(f"--grade-columns {text!r} must name at least two columns, A,B,...")
     return names
+
+
+def parse_name_list(option: str) -> Callable[[str], tuple[str, ...]]:
+    """The parser of `option`'s "A,B,C": one name or more, none blank."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip() for name in text.split(","))
+        if not all(names):
+            raise ValueError(f"{option} {text!r} must name one column or more, A,B,...")
+        return names
+
+    return parse

@@ -180,6 +180,14 @@ def parse_grade(
     return grade
 
 
+def parse_number(text: str) -> float | None:
+    """A finite decimal number as people write one, else None (for detecting a column's kind)."""
+    if not _DECIMAL.fullmatch(text.strip()):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
 def parse_code(text: str) -> int | None:
     """Integer codes, also as spreadsheets sometimes wrote them ("17020.0"); None otherwise."""
     try:

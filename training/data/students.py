@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.data.features import ExtraColumn
+from training.data.features import summary as extra_summary
 from training.data.reading import DataError, parse_code
 
 GroupCode = int | str
@@ -33,6 +35,9 @@ class Student:
     roll_number: str | None  # the student id of a long file
     subject_code: str | None
     line: int  # (first) line of the file the student came from
+    # The feature and audit columns' values (None: missing), in `StudentTable.extra_columns`'
+    # order; empty when the command line named none.
+    extras: tuple[str | None, ...] = ()
 
 
 @dataclass
@@ -48,6 +53,7 @@ class StudentTable:
     term_labels: list[str] = field(default_factory=list)  # a long file's terms, in order
     dropped: Counter[str] = field(default_factory=Counter)  # rows, by reason
     notes: Counter[str] = field(default_factory=Counter)  # students, by what was done
+    extra_columns: list[ExtraColumn] = field(default_factory=list)  # features, audit (#28)
 
     @property
     def groups(self) -> list[int] | list[str]:
@@ -91,7 +97,8 @@ class StudentTable:
             if self.group_column is not None
             else "no group column"
         )
-        return f"{line}; {terms}, scale {low:g}-{high:g}, {group}"
+        extras = extra_summary(self.extra_columns)
+        return f"{line}; {terms}, scale {low:g}-{high:g}, {group}{extras}"
 
     def leading_history(self, grades: list[float | None]) -> tuple[float, ...]:
         """The history of one student's grades in term order (None = not present), with the

@@ -14,6 +14,19 @@
   duplicates. Read it with `--student-column student_id --term-column term
   --grade-column gpa --group-column programme --scale 0:4`.
 
+Shapes with student columns for `--feature-columns` (#28); nothing else reads them:
+
+- `programme-slope`: wide, 0-10, `1st` .. `4th`, a categorical `programme` (`honours`,
+  `standard`, `evening`, a few blank) that changes how much of the last grade carries over
+  (the slope), a numeric `credits`, and `sex`. Read it with `--no-group --feature-columns
+  programme,credits --audit-columns sex`.
+- `no-signal`: the `wide` shape plus `club` (yes/no) and `distance` (km, a tenth blank),
+  drawn independently of the grades. Read it with `--feature-columns club,distance`.
+- `absences`: 0-20, `G1;G2;G3`, `school`, `sex`, `failures`, `absences`, where the students who
+  left before the final exam (G3 = 0, more of them among low G2s) have 0 absences, as in the
+  UCI file; a quarter of the others have 0 absences too. Read it with `--grade-columns
+  G1,G2,G3 --group-column school --scale 0:20 --feature-columns absences,failures`.
+
 Every shape has the same kind of signal: a student's level, a group effect that changes
 from term to term, a trend and noise, clipped to the scale. With `--group-noise`
 (period-grades and long-export) the noise's size differs by group too (`SCHOOL_NOISE`,
@@ -124,6 +137,63 @@ def long_export_lines(
     return ["student_id,term,programme,gpa", *(rows[int(i)] for i in order)]
 
 
+PROGRAMME_SLOPES = {"honours": 1.0, "standard": 0.6, "evening": 0.15}
+
+
+def programme_slope_lines(students: int, seed: int = 0) -> list[str]:
+    """A categorical feature that interacts with the last grade (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    names = list(PROGRAMME_SLOPES)
+    lines = ["1st,2nd,3rd,4th,programme,credits,sex"]
+    for _ in range(students):
+        programme = names[int(rng.integers(len(names)))]
+        slope = PROGRAMME_SLOPES[programme]
+        grades = [float(np.clip(rng.normal(6.8, 1.3), 0, 10))]
+        for _ in range(3):
+            carried = 6.8 + slope * (grades[-1] - 6.8) + rng.normal(0, 0.45)
+            grades.append(float(np.clip(carried, 0, 10)))
+        credits = int(rng.integers(18, 31))
+        shown = "" if rng.random() < 0.05 else programme
+        sex = "F" if rng.random() < 0.5 else "M"
+        cells = [f"{grade:.2f}" for grade in grades]
+        lines.append(",".join([*cells, shown, str(credits), sex]))
+    return lines
+
+
+def no_signal_lines(students: int, terms: int = 5, seed: int = 0) -> list[str]:
+    """The `wide` shape plus two columns drawn apart from the grades."""
+    rng = np.random.default_rng(seed + 1)
+    lines = wide_lines(students, terms, seed)
+    rows = [lines[0] + ",club,distance"]
+    for line in lines[1:]:
+        club = "yes" if rng.random() < 0.4 else "no"
+        distance = "" if rng.random() < 0.1 else f"{rng.gamma(2.0, 6.0):.1f}"
+        rows.append(f"{line},{club},{distance}")
+    return rows
+
+
+def absences_lines(students: int, seed: int = 0) -> list[str]:
+    """0-20 period grades where G3 = 0 goes with 0 absences (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    lines = ["school;sex;failures;absences;G1;G2;G3"]
+    for _ in range(students):
+        school = "GP" if rng.random() < 0.88 else "MS"
+        failures = int(rng.choice([0, 0, 0, 0, 0, 1, 1, 2, 3]))
+        level = rng.normal(11.0, 3.0) - 1.0 * failures + SCHOOLS[school]
+        first = float(np.clip(np.round(level + rng.normal(0, 1.3)), 0, 20))
+        second = float(np.clip(np.round(0.6 * first + 0.4 * level + rng.normal(0, 1.0)), 0, 20))
+        third = float(np.clip(np.round(0.8 * second + 0.2 * level + rng.normal(0.3, 0.9)), 0, 20))
+        left = rng.random() < (0.3 if second < 9 else 0.03)
+        if left:
+            third, absences = 0.0, 0
+        else:
+            absences = 0 if rng.random() < 0.25 else int(rng.poisson(6)) + 1
+        sex = "F" if rng.random() < 0.53 else "M"
+        cells = [school, sex, str(failures), str(absences), f"{first:g}", f"{second:g}"]
+        lines.append(";".join([*cells, f"{third:g}"]))
+    return lines
+
+
 def _series(
     rng: np.random.Generator, terms: int, level: float, spread: float, low: float, high: float
 ) -> np.ndarray:
@@ -144,6 +214,11 @@ SHAPES = {
     "long-export": lambda arguments: long_export_lines(
         arguments.students, arguments.terms, arguments.seed, arguments.group_noise
     ),
+    "programme-slope": lambda arguments: programme_slope_lines(arguments.students, arguments.seed),
+    "no-signal": lambda arguments: no_signal_lines(
+        arguments.students, arguments.terms, arguments.seed
+    ),
+    "absences": lambda arguments: absences_lines(arguments.students, arguments.seed),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from training.data.features import cell_value, describe_columns, extra_positions
 from training.data.options import DEFAULT_GROUP_COLUMN, DataOptions
 from training.data.reading import (
     CsvFile,
@@ -37,6 +38,10 @@ def load_wide(file: CsvFile, options: DataOptions) -> StudentTable:
     gender_at = _first_of(file, ["gender", "sex"])
     subject_at = file.position_of("subject code")
     roll_at = [i for i, name in enumerate(file.names) if name.startswith("roll")]
+    reserved = {at: "grade" for at, _ in terms}
+    if group_at is not None:
+        reserved[group_at] = "group"
+    extras_at = extra_positions(file, options, reserved)
 
     table = StudentTable(
         source=path,
@@ -73,8 +78,10 @@ def load_wide(file: CsvFile, options: DataOptions) -> StudentTable:
                 roll_number=_merge_rolls(table, [row[i] for i in roll_at]),
                 subject_code=subject or None,
                 line=line,
+                extras=tuple(cell_value(row[extra.at]) for extra in extras_at),
             )
         )
+    table.extra_columns = describe_columns(extras_at, [s.extras for s in table.students])
     return table
 
 

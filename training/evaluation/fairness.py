@@ -22,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 
 from training.data import Student, StudentTable
+from training.data.features import AUDIT
+from training.data.reading import normalise_name, parse_gender
 from training.evaluation.report_types import (
     ComparedScore,
     FairnessSection,
@@ -35,6 +37,7 @@ from training.evaluation.risk import FLAG_AT, SplitRisk
 NOISE_STANDARD_ERRORS = 2.0
 GENDER_LABEL = "Gender"
 NONE_GIVEN = "none given"
+GENDER_COLUMNS = {"gender", "sex"}  # the names training.data.wide reads gender from
 # What each sentence compares, with its wording and number format.
 SCORES: dict[ComparedScore, tuple[str, int]] = {
     "mse": ("MSE", 3),
@@ -90,7 +93,28 @@ def groupings(table: StudentTable) -> dict[str, Callable[[Student], str]]:
         )
     if any(s.gender != "unknown" for s in table.students):
         ways[GENDER_LABEL] = lambda s: s.gender
+    # `--audit-columns` (#28): reported by, never learnt from; a blank is a value of its own.
+    for column, spec in enumerate(table.extra_columns):
+        if spec.role != AUDIT:
+            continue
+        if GENDER_LABEL in ways and _is_gender_column(table, column):
+            # The column gender was read from: its spellings (M, Male) already read as one
+            # value, and one table for it, not two.
+            ways[spec.name] = ways.pop(GENDER_LABEL)
+        else:
+            ways[spec.name] = _audit_value(column)
     return ways
+
+
+def _is_gender_column(table: StudentTable, column: int) -> bool:
+    """Whether every student's gender is this column's value, read as gender is read."""
+    return normalise_name(table.extra_columns[column].name) in GENDER_COLUMNS and all(
+        student.gender == parse_gender(student.extras[column] or "") for student in table.students
+    )
+
+
+def _audit_value(column: int) -> Callable[[Student], str]:
+    return lambda student: student.extras[column] or NONE_GIVEN
 
 
 def fairness(

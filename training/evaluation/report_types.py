@@ -212,4 +212,6 @@ class EvaluationReport(TypedDict):
     group_coverage: NotRequired[GroupCoverageSection]
     # The road to graduation (training/evaluation/path_summary.py).
     path: NotRequired[dict[str, Any]]
+    # The feature and audit columns (training/evaluation/feature_summary.py, #28).
+    features: NotRequired[dict[str, Any]]
     seconds: NotRequired[float]

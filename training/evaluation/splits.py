@@ -17,7 +17,7 @@ never looked at before it is scored.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import torch
@@ -32,7 +32,7 @@ from training.data import (
     final_samples,
     prefix_samples,
 )
-from training.evaluation.baselines import BASELINES, linear_regression_per_length
+from training.evaluation.baselines import BASELINES, Baseline, linear_regression_per_length
 from training.evaluation.path_rows import path_rows
 from training.evaluation.results import PROJECT_MODEL, SplitResult
 from training.model.blend import network_share_by_length
@@ -47,9 +47,11 @@ def evaluate_split(
     max_history: int,
     config: TrainingConfig,
     path_cutoffs: list[float] | None = None,
+    extra_baselines: Mapping[str, Baseline] | None = None,
 ) -> SplitResult:
     """Train every model on the students not in `test_ids` and score it on those; with
-    `path_cutoffs`, the road to graduation too (its final risk at those cut-offs)."""
+    `path_cutoffs`, the road to graduation too (its final risk at those cut-offs);
+    `extra_baselines` (the feature rows, #28) on the same rows beside the others."""
     tested = set(test_ids)
     train_ids = [i for i in range(len(table.students)) if i not in tested]
     train_final = final_samples(table, train_ids, max_history)
@@ -57,7 +59,7 @@ def evaluate_split(
 
     predictions: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
-    for name, baseline in BASELINES.items():
+    for name, baseline in {**BASELINES, **(extra_baselines or {})}.items():
         started = time.perf_counter()
         predictions[name] = baseline(train_final, test_final, config)
         seconds[name] = time.perf_counter() - started
