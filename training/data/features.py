@@ -70,9 +70,9 @@ class ExtraPosition:
     role: Role
 
 
-def extra_positions(file: CsvFile, options: DataOptions, reserved: dict[int, str]) -> list[
-    ExtraPosition
-]:
+def extra_positions(
+    file: CsvFile, options: DataOptions, reserved: dict[int, str]
+) -> list[ExtraPosition]:
     """Where each feature and audit column is. `reserved`: position -> what the column
     already is (grade, group, student, term); such a column cannot be a feature too."""
     chosen: dict[int, ExtraPosition] = {}
@@ -105,7 +105,7 @@ def cell_value(text: str) -> str | None:
 
 
 def same_value(first: str, second: str) -> bool:
-    """"5" and "5.0" are one value; text compares as written (trimmed)."""
+    """ "5" and "5.0" are one value; text compares as written (trimmed)."""
     a, b = parse_number(first), parse_number(second)
     return a == b if a is not None and b is not None else first == second
 
@@ -136,7 +136,9 @@ def describe_columns(
         else:
             categories = tuple(sorted({text for text in present if text is not None}))
             columns.append(
-                ExtraColumn(position.name, position.role, "categorical", categories, None, None, missing)
+                ExtraColumn(
+                    position.name, position.role, "categorical", categories, None, None, missing
+                )
             )
     return columns
 

@@ -27,16 +27,26 @@ def wide(tmp_path: Path, **columns: tuple[str, ...]):
 
 
 def test_kinds_ranges_categories_and_missing_counts_are_detected(tmp_path: Path) -> None:
-    table = wide(tmp_path, feature_columns=("absences", "Higher", "credits"), audit_columns=("sex",))
+    table = wide(
+        tmp_path, feature_columns=("absences", "Higher", "credits"), audit_columns=("sex",)
+    )
     absences, higher, credits, sex = table.extra_columns
     assert (absences.kind, absences.low, absences.high, absences.missing) == ("numeric", 0, 12, 1)
     assert (higher.kind, higher.categories, higher.missing) == ("categorical", ("no", "yes"), 1)
     assert (credits.kind, credits.low, credits.high, credits.missing) == ("numeric", 18, 30, 1)
     # An audit column is categorical even when it could be numbers: it names groups.
-    assert (sex.role, sex.kind, sex.categories, sex.missing) == ("audit", "categorical", ("F", "M"), 1)
+    assert (sex.role, sex.kind, sex.categories, sex.missing) == (
+        "audit",
+        "categorical",
+        ("F", "M"),
+        1,
+    )
     assert table.students[1].extras == (None, "no", None, "M")
     summary = table.summary()
-    assert "features: absences numeric 0..12, 1 missing; higher categorical {no, yes}, 1 missing" in summary
+    assert (
+        "features: absences numeric 0..12, 1 missing; higher categorical {no, yes}, 1 missing"
+        in summary
+    )
     assert "audit columns: sex categorical {F, M}, 1 missing" in summary
 
 
@@ -54,16 +64,35 @@ def test_without_the_options_nothing_is_read(tmp_path: Path) -> None:
     assert "features" not in table.summary()
 
 
+NO_SUCH = "no such column (from --{option})"
+IS_ROLE = "is the {role} column; it cannot also be in --{option}"
+
+
 @pytest.mark.parametrize(
     ("columns", "problem"),
     [
-        ({"feature_columns": ("nope",)}, "column 'nope': no such column (from --feature-columns); the header has '1st'"),
-        ({"audit_columns": ("gender",)}, "column 'gender': no such column (from --audit-columns)"),
-        ({"feature_columns": ("2nd",)}, "column '2nd': is the grade column; it cannot also be in --feature-columns"),
-        ({"audit_columns": ("College Code",)}, "column 'College Code': is the group column; it cannot also be in --audit-columns"),
-        ({"feature_columns": ("higher",), "audit_columns": ("HIGHER ",)}, "in both --feature-columns and --audit-columns"),
+        (
+            {"feature_columns": ("nope",)},
+            "column 'nope': " + NO_SUCH.format(option="feature-columns") + "; the header has '1st'",
+        ),
+        (
+            {"audit_columns": ("gender",)},
+            "column 'gender': " + NO_SUCH.format(option="audit-columns"),
+        ),
+        (
+            {"feature_columns": ("2nd",)},
+            "column '2nd': " + IS_ROLE.format(role="grade", option="feature-columns"),
+        ),
+        (
+            {"audit_columns": ("College Code",)},
+            "column 'College Code': " + IS_ROLE.format(role="group", option="audit-columns"),
+        ),
+        (
+            {"feature_columns": ("higher",), "audit_columns": ("HIGHER ",)},
+            "in both --feature-columns and --audit-columns",
+        ),
     ],
-)  # fmt: skip
+)
 def test_refusals_name_the_column(tmp_path: Path, columns: dict, problem: str) -> None:
     with pytest.raises(ValueError) as raised:
         wide(tmp_path, **columns)
