@@ -21,7 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from app.model.card import ModelCard, write_atomically
+from app.model.card import ModelCard
+from app.model.files import write_atomically
 from app.model.predictor import card_path_for
 from bench.load import LoadSpec, run_wrk
 from harness.checkpoints import copy_checkpoint, damage_checkpoint, derived_checkpoint

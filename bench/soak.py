@@ -24,7 +24,8 @@ from pathlib import Path
 import psutil
 
 from app.config import Settings
-from app.model.card import ModelCard, write_atomically
+from app.model.card import ModelCard
+from app.model.files import write_atomically
 from bench.soak_traffic import KINDS, Run, Traffic, drive
 from harness.live_server import ROOT, LiveServer, read_http_response
 

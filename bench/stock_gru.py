@@ -24,7 +24,8 @@ from torch import Tensor, nn
 
 from training.config import TrainingConfig
 from training.export.fold import fold_ensemble
-from training.export.serving_module import INTERVAL_SIGNS, compact_module
+from training.export.layout import INTERVAL_SIGNS
+from training.export.serving_module import compact_module
 from training.model.network import GradeSequenceNet
 
 BATCH_SIZES = (1, 8, 1000)

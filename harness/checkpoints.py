@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from app.model.card import ModelCard, sha256_hex, write_atomically
+from app.model.card import ModelCard
+from app.model.files import sha256_hex, write_atomically
 from app.model.predictor import Predictor, card_path_for
 
 

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from app.model.card import GroupCode
+from app.model.card_calibration import GroupCode
 
 Result = TypeVar("Result")
 Groups = Sequence[GroupCode | None]

@@ -27,7 +27,8 @@ from app.model.risk import RiskModel
 from app.model.rounding import rounded_rows
 
 if TYPE_CHECKING:
-    from app.model.card import ModelCard, PathSpec
+    from app.model.card import ModelCard
+    from app.model.card_calibration import PathSpec
 
 # As the next semester's risk (app/model/advice.py).
 RISK_DECIMALS = 4

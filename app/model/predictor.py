@@ -9,7 +9,6 @@ examples. Any failure raises `ModelLoadError` naming the file and the reason.
 from __future__ import annotations
 
 import functools
-import math
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +17,15 @@ from pathlib import Path
 import torch
 
 from app.model.batching import ForwardCoalescer
-from app.model.card import UNKNOWN_GROUP_INDEX, GroupCode, ModelCard, sha256_of_file
+from app.model.card import UNKNOWN_GROUP_INDEX, ModelCard
+from app.model.card_calibration import GroupCode
 from app.model.explain import Explainer, Explanation
+from app.model.files import sha256_of_file
+from app.model.golden import golden_mismatch
 from app.model.path import PathModel
 from app.model.risk import RiskModel
 from app.model.rounding import rounded_rows
 
-# Outputs are float64; a golden example reproduces when it agrees to this tolerance
-# (exact on the machine that wrote it, a few ulps elsewhere).
-GOLDEN_TOLERANCE = 1e-4
 # The most rows one forward pass of the module takes (Predictor.run_module).
 MODULE_ROWS = 1024
 # A grade is "outside what the model saw" when it passes the lowest or highest grade seen in
@@ -236,55 +235,6 @@ class Predictor:
         )
         return torch.cat([run(*piece) for piece in pieces])
 
-    def verify_golden_examples(self) -> None:
-        examples = self.card.golden_examples
-        rows = self.raw_outputs(
-            [example.grades for example in examples],
-            [example.college_code for example in examples],
-        )
-        for example, row in zip(examples, rows, strict=True):
-            expected = (example.predicted_cgpa, example.low, example.high)
-            if not all(
-                math.isclose(got, want, abs_tol=GOLDEN_TOLERANCE)
-                for got, want in zip(row, expected, strict=True)
-            ):
-                raise ModelLoadError(
-                    f"{self.path}: golden example {example.grades} gave {row}, "
-                    f"the card expects {list(expected)}"
-                )
-        if self.card.path is not None:
-            self.verify_golden_paths(self.card.path.final_semesters)
-
-    def verify_golden_paths(self, last: int) -> None:
-        """Format 4: the module has a `path`, and it reproduces the card's golden paths (each
-        example's columns through the `last` semester of a path; NaN after them)."""
-        if not hasattr(self.module, "path"):
-            raise ModelLoadError(f"{self.path}: a format 4 card, but the module has no `path`")
-        examples = [example for example in self.card.golden_examples if example.path is not None]
-        if not examples:
-            raise ModelLoadError(f"{self.path}: a format 4 card without a golden path to verify")
-        rows = self.path_batch(
-            [example.grades for example in examples],
-            [example.college_code for example in examples],
-        )
-        for example, row in zip(examples, rows, strict=True):
-            expected = example.path or []
-            served = row[: last - len(example.grades)]
-            beyond = row[last - len(example.grades) :]
-            if (
-                len(row) != self.card.path_horizons
-                or len(expected) != len(served)
-                or not all(
-                    math.isclose(got, want, abs_tol=GOLDEN_TOLERANCE)
-                    for got, want in zip(served, expected, strict=True)
-                )
-                or not all(map(math.isnan, beyond))
-            ):
-                raise ModelLoadError(
-                    f"{self.path}: golden example {example.grades} gave the path {row}, "
-                    f"the card expects {expected} (NaN past semester {last})"
-                )
-
 
 @functools.cache
 def positions_of_bits(mask: int) -> tuple[int, ...]:
@@ -325,9 +275,9 @@ def load_predictor(model_path: Path) -> Predictor:
     module.eval()
     predictor = Predictor(module, card, model_path)
     try:
-        predictor.verify_golden_examples()
-    except ModelLoadError:
-        raise
+        problem = golden_mismatch(predictor)
     except Exception as error:
         raise ModelLoadError(f"{model_path}: golden examples fail to run ({error})") from error
+    if problem is not None:
+        raise ModelLoadError(f"{model_path}: {problem}")
     return predictor

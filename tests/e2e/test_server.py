@@ -12,7 +12,7 @@ import pytest
 
 from app.config import Settings
 from app.model.card import FORMAT_VERSION, ModelCard
-from app.model.card import sha256_of_file as sha256_of
+from app.model.files import sha256_of_file as sha256_of
 from harness.live_server import ROOT, LiveServer, free_port
 from tests.conftest import MODEL_PATH
 

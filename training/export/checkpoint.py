@@ -22,13 +22,10 @@ from app.model.card import (
     GradeRange,
     GradeScale,
     GroupSpec,
-    IntervalCell,
-    IntervalSpec,
     ModelCard,
-    sha256_hex,
-    sha256_of_file,
-    write_atomically,
 )
+from app.model.card_calibration import IntervalCell, IntervalSpec
+from app.model.files import sha256_hex, sha256_of_file, write_atomically
 from training.export.path_card import golden_path, path_spec
 from training.model.calibrate import METHOD, Calibration
 from training.model.path_calibrate import PathFit

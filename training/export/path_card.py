@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.model.card import GroupCode, PathCell, PathSpec
+from app.model.card_calibration import GroupCode, PathCell, PathSpec
 from training.model.path_calibrate import METHOD, PathFit
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import beta
 
-from app.model.card import RESIDUALS_KEPT
+from app.model.card_calibration import RESIDUALS_KEPT
 
 METHOD = (
     "cross-fitted split conformal (out-of-fold absolute residuals, per history length, and "

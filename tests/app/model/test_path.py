@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from app.model.card import PathCell, PathSpec
+from app.model.card_calibration import PathCell, PathSpec
 from app.model.path import PathModel, PathRequest
 from app.model.risk import RiskModel
 

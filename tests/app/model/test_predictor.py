@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from app.model.card import FORMAT_VERSION, READABLE_FORMATS, ModelCard, sha256_of_file
+from app.model.card import FORMAT_VERSION, READABLE_FORMATS, ModelCard
+from app.model.files import sha256_of_file
 from app.model.predictor import (
     MODULE_ROWS,
     VECTOR_UNUSUAL_ROWS,
